@@ -1,0 +1,294 @@
+// One POP3 session over a WebSocket to pop3ws-proxy (binary frames carry the
+// raw POP3 bytes both ways; TLS to the mail server ends at the proxy).
+//
+// The codec (WASM) frames replies from the FIFO of commands it sent, so we
+// keep a parallel FIFO of "waiters": each command we issue adds one, and the
+// codec's replies complete them in order. Commands the codec issues by itself
+// (CAPA again after login, RFC 2449 §5; SASL steps) are matched by name and
+// otherwise ignored. Many commands may be queued at once: the codec
+// pipelines them when the server allows (RFC 2449 §6.6).
+import type { CodecError, CodecEvent, LoginRequest, Pop3Session } from '../../../client-wasm/bindings/pop3ws.mjs';
+import type { ErrorKind, WorkerError } from '../protocol/messages';
+
+export interface ReplyInfo {
+  ok: boolean;
+  code: string;
+  text: string;
+}
+
+export interface Listing extends ReplyInfo {
+  items: { message: number; octets?: number; uid?: string }[];
+}
+
+export interface BodyResult extends ReplyInfo {
+  bytes: Uint8Array;
+}
+
+type Waiter = {
+  /** Command names that complete this waiter (the first in the list is the one issued). */
+  commands: string[];
+  multiline: boolean;
+  items: Listing['items'];
+  chunks: Uint8Array[];
+  received: number;
+  onChunk?: (received: number) => void;
+  reply?: ReplyInfo;
+  resolve: (v: BodyResult & Listing) => void;
+  reject: (e: WorkerError) => void;
+};
+
+export class ConnectionError extends Error {
+  constructor(readonly info: WorkerError) {
+    super(info.kind);
+  }
+}
+
+/** Maps the proxy's close code/reason to words for the user (see proxy docs). */
+export function closeKind(code: number, reason: string, opened: boolean): ErrorKind {
+  const r = reason.toLowerCase();
+  if (!opened && code === 1006) return 'proxy-unreachable';
+  if (/tls|certificate|verif/.test(r)) return 'tls-failed';
+  if (/unknown target|no such target|target/.test(r) && /unknown|no such|not found/.test(r)) return 'unknown-target';
+  if (/limit|too many|busy/.test(r)) return 'limit-reached';
+  if (/connect/.test(r) && /fail|refused|unreachable/.test(r)) return 'proxy-unreachable';
+  return 'connection-lost';
+}
+
+export class Pop3Connection {
+  private ws: WebSocket | null = null;
+  private waiters: Waiter[] = [];
+  private opened = false;
+  private greetingWaiter: { resolve: (g: ReplyInfo) => void; reject: (e: WorkerError) => void } | null = null;
+  /** Replies to commands the codec sent on its own, whose data we skip. */
+  private skipping = false;
+  closed = false;
+  closeInfo: WorkerError | null = null;
+  onClose: ((e: WorkerError | null) => void) | null = null;
+  onTranscript: (() => void) | null = null;
+
+  constructor(private readonly session: Pop3Session) {}
+
+  get state(): string {
+    return this.session.state;
+  }
+
+  get capabilities() {
+    return this.session.capabilities;
+  }
+
+  /** Opens the WebSocket and waits for the server's greeting (RFC 1939 §4). */
+  open(url: string, encrypted: boolean, loopback: boolean): Promise<ReplyInfo> {
+    this.session.setLink(encrypted, loopback);
+    return new Promise((resolve, reject) => {
+      this.greetingWaiter = { resolve, reject };
+      let ws: WebSocket;
+      try {
+        ws = new WebSocket(url, ['binary']);
+      } catch (e) {
+        reject({ kind: 'proxy-unreachable', detail: String(e) });
+        return;
+      }
+      ws.binaryType = 'arraybuffer';
+      this.ws = ws;
+      ws.onopen = () => {
+        this.opened = true;
+      };
+      ws.onmessage = (m: MessageEvent) => {
+        if (!(m.data instanceof ArrayBuffer)) return;
+        const err = this.session.feed(new Uint8Array(m.data), (ev) => this.onEvent(ev));
+        if (err) this.fail({ kind: 'protocol', detail: `${err.code}: ${err.detail}` });
+        this.flush();
+      };
+      ws.onclose = (c: CloseEvent) => {
+        this.session.eof((ev) => this.onEvent(ev));
+        const clean = this.session.state === 'CLOSED' || this.session.state === 'Closed';
+        const info: WorkerError | null =
+          clean && this.waiters.length === 0 ? null : { kind: closeKind(c.code, c.reason, this.opened), detail: c.reason || `WebSocket closed (${c.code})` };
+        this.finish(info);
+      };
+      ws.onerror = () => {
+        // onclose follows with the code; nothing to do here.
+      };
+    });
+  }
+
+  private finish(info: WorkerError | null): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeInfo = info;
+    const err = info ?? { kind: 'connection-lost' as const, detail: 'closed' };
+    if (this.greetingWaiter) this.greetingWaiter.reject(err);
+    this.greetingWaiter = null;
+    for (const w of this.waiters.splice(0)) w.reject(err);
+    this.onTranscript?.();
+    this.onClose?.(info);
+  }
+
+  private fail(info: WorkerError): void {
+    try {
+      this.ws?.close(1000);
+    } catch {
+      /* already closing */
+    }
+    this.finish(info);
+  }
+
+  /** Sends whatever the codec has queued. */
+  flush(): void {
+    const out = this.session.takeOutput();
+    if (out.length && this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(out);
+    this.onTranscript?.();
+  }
+
+  takeTranscript() {
+    return this.session.takeTranscript();
+  }
+
+  private onEvent(ev: CodecEvent): void {
+    switch (ev.type) {
+      case 'greeting': {
+        const g = this.greetingWaiter;
+        this.greetingWaiter = null;
+        if (!g) return;
+        if (ev.ok) g.resolve({ ok: true, code: '', text: ev.text });
+        else g.reject({ kind: 'server-trouble', detail: ev.text });
+        return;
+      }
+      case 'reply': {
+        const w = this.waiters[0];
+        if (!w || !w.commands.includes(ev.command)) {
+          // A command the codec issued itself (e.g. CAPA after login).
+          this.skipping = ev.ok && ev.multiline;
+          return;
+        }
+        this.skipping = false;
+        const info = { ok: ev.ok, code: ev.code, text: ev.text };
+        // USER's +OK is a step of a USER/PASS login, not its end.
+        const intermediate = ev.ok && w.commands[0] === 'LOGIN' && ev.command === 'USER';
+        if (intermediate) return;
+        if (ev.detail && ev.detail.kind !== 'stat') w.items.push(ev.detail);
+        if (ev.detail && ev.detail.kind === 'stat') w.items.push({ message: ev.detail.count, octets: ev.detail.octets });
+        w.reply = info;
+        if (!(ev.ok && ev.multiline)) this.complete();
+        return;
+      }
+      case 'list-item':
+      case 'uidl-item':
+        if (!this.skipping) this.waiters[0]?.items.push(ev);
+        return;
+      case 'body': {
+        const w = this.waiters[0];
+        if (!w || this.skipping) return;
+        w.chunks.push(ev.data);
+        w.received += ev.data.length;
+        w.onChunk?.(w.received);
+        return;
+      }
+      case 'multiline-end':
+        if (this.skipping) {
+          this.skipping = false;
+          return;
+        }
+        this.complete();
+        return;
+      case 'cancelled': {
+        const w = this.waiters[0];
+        if (w && w.commands.includes(ev.command)) {
+          this.waiters.shift();
+          w.reject({ kind: 'refused', detail: `${ev.command} cancelled` });
+        }
+        return;
+      }
+      case 'protocol-error':
+        this.fail({ kind: 'protocol', detail: `${ev.error.code}: ${ev.error.detail}` });
+        return;
+      case 'closed':
+      case 'capabilities':
+      case 'start-tls':
+        return;
+    }
+  }
+
+  private complete(): void {
+    const w = this.waiters.shift();
+    if (!w) return;
+    const reply = w.reply ?? { ok: false, code: '', text: '' };
+    let bytes: Uint8Array;
+    if (w.chunks.length === 1) bytes = w.chunks[0] as Uint8Array;
+    else {
+      bytes = new Uint8Array(w.received);
+      let o = 0;
+      for (const c of w.chunks) {
+        bytes.set(c, o);
+        o += c.length;
+      }
+    }
+    w.resolve({ ...reply, items: w.items, bytes });
+  }
+
+  private issue(
+    commands: string[],
+    send: () => CodecError | null,
+    onChunk?: (n: number) => void,
+  ): Promise<BodyResult & Listing> {
+    if (this.closed) return Promise.reject(this.closeInfo ?? { kind: 'not-connected', detail: '' });
+    return new Promise((resolve, reject) => {
+      const err = send();
+      if (err) {
+        reject({ kind: 'refused', detail: `${err.code}: ${err.detail}` });
+        return;
+      }
+      this.waiters.push({ commands, multiline: false, items: [], chunks: [], received: 0, onChunk, resolve, reject });
+      this.flush();
+    });
+  }
+
+  login(req: LoginRequest): Promise<ReplyInfo> {
+    return this.issue(['LOGIN', 'USER', 'PASS', 'APOP', 'AUTH'], () => this.session.login(req));
+  }
+  capa() {
+    return this.issue(['CAPA'], () => this.session.capa());
+  }
+  stat() {
+    return this.issue(['STAT'], () => this.session.stat());
+  }
+  uidl() {
+    return this.issue(['UIDL'], () => this.session.uidl());
+  }
+  list() {
+    return this.issue(['LIST'], () => this.session.list());
+  }
+  top(n: number, lines: number) {
+    return this.issue(['TOP'], () => this.session.top(n, lines));
+  }
+  retr(n: number, onChunk?: (received: number) => void) {
+    return this.issue(['RETR'], () => this.session.retr(n), onChunk);
+  }
+  dele(n: number) {
+    return this.issue(['DELE'], () => this.session.dele(n));
+  }
+  rset() {
+    return this.issue(['RSET'], () => this.session.rset());
+  }
+  noop() {
+    return this.issue(['NOOP'], () => this.session.noop());
+  }
+  async quit(): Promise<ReplyInfo> {
+    const r = await this.issue(['QUIT'], () => this.session.quit());
+    return r;
+  }
+
+  close(): void {
+    try {
+      this.ws?.close(1000);
+    } catch {
+      /* ignore */
+    }
+    this.finish(null);
+  }
+
+  dispose(): void {
+    this.close();
+    this.session.close();
+  }
+}

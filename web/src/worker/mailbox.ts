@@ -1,0 +1,404 @@
+// The mail client's logic in the worker: sign in, list (UIDL + LIST, then
+// `TOP n 0` for UIDLs not seen before, all pipelined), read (RETR, stored
+// before it is shown), delete (DELE marks, QUIT commits, RSET undoes:
+// RFC 1939 §§5-6) and the delete-from-server policy.
+import type {
+  AccountRef,
+  DeletePolicy,
+  Notice,
+  ParsedMessage,
+  ResultOf,
+  SignIn,
+  Summary,
+  WorkerError,
+} from '../protocol/messages';
+import { accountIdOf } from '../protocol/messages';
+import { createSession } from './codec';
+import { Pop3Connection, type ReplyInfo } from './connection';
+import { parseMessage, summarize } from './parse';
+import type { MailStore } from './store';
+
+const DAY_MS = 86_400_000;
+// Outlook drops sessions idle for about 60 s; a NOOP keeps ours alive.
+const KEEPALIVE_MS = 25_000;
+const SUMMARY_BATCH = 200;
+
+export class Failure extends Error {
+  constructor(readonly info: WorkerError) {
+    super(info.kind);
+  }
+}
+
+function loginError(r: ReplyInfo): WorkerError {
+  // RFC 2449 §8.1 / RFC 3206: these codes mean "not now", not "wrong password".
+  switch (r.code) {
+    case 'IN-USE':
+      return { kind: 'in-use', detail: r.text };
+    case 'LOGIN-DELAY':
+      return { kind: 'login-delay', detail: r.text };
+    case 'SYS/TEMP':
+    case 'SYS/PERM':
+      return { kind: 'server-trouble', detail: r.text };
+    default:
+      return { kind: 'wrong-password', detail: r.text };
+  }
+}
+
+function randomNonce(): string {
+  const b = new Uint8Array(18);
+  crypto.getRandomValues(b);
+  return btoa(String.fromCharCode(...b)).replace(/[+/=]/g, 'x');
+}
+
+function isLoopbackHost(url: string): boolean {
+  try {
+    const h = new URL(url).hostname;
+    return h === 'localhost' || h === '[::1]' || h.startsWith('127.');
+  } catch {
+    return false;
+  }
+}
+
+export class Mailbox {
+  private conn: Pop3Connection | null = null;
+  private signIn: SignIn | null = null;
+  private accountId: string | null = null;
+  /** uid → message number and LIST size, for the open session. */
+  private onServer = new Map<string, { n: number; size: number }>();
+  private userMarked = new Set<string>();
+  private policyMarked = new Set<string>();
+  private keepalive: ReturnType<typeof setInterval> | null = null;
+
+  constructor(
+    private readonly store: MailStore,
+    private readonly post: (n: Notice) => void,
+  ) {}
+
+  private phase(phase: Extract<Notice, { type: 'phase' }>['phase']): void {
+    this.post({ type: 'phase', phase, accountId: this.accountId });
+  }
+
+  private async keptCount(): Promise<number> {
+    if (!this.accountId) return 0;
+    return (await this.store.summaries(this.accountId)).filter((s) => s.downloaded).length;
+  }
+
+  async signInAndSync(s: SignIn): Promise<ResultOf['sign-in']> {
+    this.disconnect();
+    this.signIn = s;
+    this.accountId = accountIdOf(s);
+    const prev = await this.store.getAccount(this.accountId);
+    await this.store.putAccount({
+      id: this.accountId,
+      proxy: s.proxy,
+      target: s.target,
+      user: s.user,
+      policy: s.policy,
+      lastSync: prev?.lastSync ?? 0,
+    });
+    await this.connect();
+    const count = await this.sync();
+    return { accountId: this.accountId, count };
+  }
+
+  private async connect(): Promise<void> {
+    const s = this.signIn;
+    if (!s) throw new Failure({ kind: 'not-connected', detail: '' });
+    this.phase('connecting');
+    let session;
+    try {
+      session = await createSession(true);
+    } catch {
+      throw new Failure({ kind: 'codec-missing', detail: '' });
+    }
+    const conn = new Pop3Connection(session);
+    conn.onTranscript = () => {
+      const entries = conn.takeTranscript();
+      if (entries.length) this.post({ type: 'transcript', entries: entries.map((e) => ({ ...e, time: Date.now() })) });
+    };
+    conn.onClose = (info) => {
+      if (this.conn === conn) {
+        this.conn = null;
+        this.stopKeepalive();
+        this.onServer.clear();
+        this.userMarked.clear();
+        this.policyMarked.clear();
+        this.phase('closed');
+        if (info) {
+          void this.keptCount().then((kept) => this.post({ type: 'error', error: { ...info, kept } }));
+        }
+      }
+      conn.dispose();
+    };
+    this.conn = conn;
+    const base = s.proxy.replace(/\/+$/, '').replace(/^http/, 'ws');
+    const url = `${base}/pop3/${encodeURIComponent(s.target)}`;
+    try {
+      // TLS to the mail server is done by the proxy (encrypted link);
+      // the codec still refuses clear-text secrets if a target says otherwise.
+      await conn.open(url, true, isLoopbackHost(s.proxy));
+      this.phase('authenticating');
+      const r = await conn.login({
+        method: s.auth,
+        user: s.user,
+        secret: s.secret,
+        secretIsToken: s.secretIsToken,
+        clientNonce: randomNonce(),
+      });
+      if (!r.ok) throw new Failure(loginError(r));
+    } catch (e) {
+      const info = e instanceof Failure ? e.info : (e as WorkerError);
+      if (this.conn === conn) this.conn = null;
+      conn.dispose();
+      this.phase('closed');
+      throw new Failure(info);
+    }
+    this.startKeepalive();
+  }
+
+  private startKeepalive(): void {
+    this.stopKeepalive();
+    this.keepalive = setInterval(() => {
+      this.conn?.noop().catch(() => undefined);
+    }, KEEPALIVE_MS);
+  }
+
+  private stopKeepalive(): void {
+    if (this.keepalive) clearInterval(this.keepalive);
+    this.keepalive = null;
+  }
+
+  private requireConn(): Pop3Connection {
+    if (!this.conn || this.conn.closed) throw new Failure({ kind: 'not-connected', detail: '' });
+    return this.conn;
+  }
+
+  /** Lists the mailbox; only UIDLs not stored yet cost a TOP. */
+  async sync(): Promise<number> {
+    const conn = this.requireConn();
+    const accountId = this.accountId as string;
+    const fallback = this.signIn?.fallbackCharset ?? 'windows-1252';
+    this.phase('listing');
+    const [uidl, list] = await Promise.all([conn.uidl(), conn.list()]);
+    if (!uidl.ok) throw new Failure({ kind: 'protocol', detail: `UIDL: ${uidl.text}` });
+    const sizes = new Map<number, number>();
+    for (const it of list.items) sizes.set(it.message, it.octets ?? 0);
+    this.onServer.clear();
+    for (const it of uidl.items) {
+      if (it.uid !== undefined) this.onServer.set(it.uid, { n: it.message, size: sizes.get(it.message) ?? 0 });
+    }
+    const storedList = await this.store.summaries(accountId);
+    // Marks from an earlier session that ended without QUIT were never
+    // committed (RFC 1939 §6): the server still has those messages.
+    const stale = storedList.filter((s) => s.markedForDeletion);
+    for (const s of stale) s.markedForDeletion = false;
+    if (stale.length) await this.store.putSummaries(stale);
+    const stored = new Map(storedList.map((s) => [s.uid, s]));
+    // Summaries of messages gone from the server are dropped, unless the
+    // message itself is stored: then it stays readable offline.
+    const gone = [...stored.values()].filter((s) => !this.onServer.has(s.uid) && !s.downloaded).map((s) => s.uid);
+    if (gone.length) await this.store.removeMessages(accountId, gone);
+
+    const fresh = [...this.onServer.entries()].filter(([uid]) => !stored.has(uid));
+    // Highest message number first: servers number oldest to newest, so the
+    // newest appear first while the list loads.
+    fresh.sort((a, b) => b[1].n - a[1].n);
+    this.post({ type: 'summaries', accountId, summaries: [...stored.values()], removed: gone });
+    const total = fresh.length;
+    let done = 0;
+    let batch: Summary[] = [];
+    const now = Date.now();
+    const flushBatch = async () => {
+      if (!batch.length) return;
+      const b = batch;
+      batch = [];
+      await this.store.putSummaries(b);
+      this.post({ type: 'summaries', accountId, summaries: b, removed: [] });
+    };
+    this.post({ type: 'progress', what: 'list', done, total });
+    const tops = fresh.map(([uid, { n, size }]) =>
+      conn.top(n, 0).then(async (r) => {
+        const base = { accountId, uid, size, firstSeen: now };
+        const s: Summary = r.ok
+          ? await summarize(r.bytes, base, fallback)
+          : { ...base, fromName: '', fromAddress: '', subject: '', date: 0, attachmentHint: false, downloaded: false, markedForDeletion: false };
+        batch.push(s);
+        done++;
+        if (batch.length >= SUMMARY_BATCH) await flushBatch();
+        if (done % 50 === 0 || done === total) this.post({ type: 'progress', what: 'list', done, total });
+      }),
+    );
+    await Promise.all(tops);
+    await flushBatch();
+    const acct = await this.store.getAccount(accountId);
+    if (acct) await this.store.putAccount({ ...acct, lastSync: Date.now() });
+    this.phase('ready');
+    await this.applyPolicy();
+    return this.onServer.size;
+  }
+
+  /**
+   * Server-side deletes the account's policy asks for. A message is DELEd
+   * only once its bytes are committed to IndexedDB.
+   */
+  private async applyPolicy(): Promise<void> {
+    const policy = this.signIn?.policy ?? { kind: 'leave' };
+    const conn = this.conn;
+    if (!conn || policy.kind === 'leave' || !this.accountId) return;
+    const accountId = this.accountId;
+    if (policy.kind === 'after-download') {
+      for (const [uid] of this.onServer) {
+        if (!(await this.store.hasRaw(accountId, uid))) await this.download(uid);
+      }
+    }
+    const cutoff = policy.kind === 'after-days' ? Date.now() - policy.days * DAY_MS : Infinity;
+    for (const s of await this.store.summaries(accountId)) {
+      const m = this.onServer.get(s.uid);
+      if (!m || this.policyMarked.has(s.uid) || this.userMarked.has(s.uid)) continue;
+      if (!(await this.store.hasRaw(accountId, s.uid))) continue;
+      if (policy.kind === 'after-days' && s.firstSeen > cutoff) continue;
+      const r = await conn.dele(m.n);
+      if (r.ok) this.policyMarked.add(s.uid);
+    }
+  }
+
+  /** RETRs one message and commits it to IndexedDB. */
+  private async download(uid: string): Promise<Uint8Array> {
+    const conn = this.requireConn();
+    const m = this.onServer.get(uid);
+    if (!m) throw new Failure({ kind: 'not-stored', detail: uid });
+    this.phase('downloading');
+    try {
+      const r = await conn.retr(m.n, (received) =>
+        this.post({ type: 'progress', what: 'message', uid, done: received, total: Math.max(m.size, received) }),
+      );
+      if (!r.ok) throw new Failure({ kind: 'server-trouble', detail: r.text });
+      await this.store.putRaw(this.accountId as string, uid, r.bytes);
+      this.post({ type: 'progress', what: 'message', uid, done: r.bytes.length, total: r.bytes.length });
+      return r.bytes;
+    } catch (e) {
+      if (e instanceof Failure) throw e;
+      const info = e as WorkerError;
+      throw new Failure({ ...info, kept: await this.keptCount() });
+    } finally {
+      if (this.conn) this.phase('ready');
+    }
+  }
+
+  async open(accountId: string, uid: string, fallbackCharset: string): Promise<ParsedMessage> {
+    let raw = await this.store.getRaw(accountId, uid);
+    if (!raw) {
+      if (accountId !== this.accountId || !this.conn) throw new Failure({ kind: 'not-stored', detail: '' });
+      raw = await this.download(uid);
+      const s = (await this.store.summaries(accountId)).find((x) => x.uid === uid);
+      if (s) this.post({ type: 'summaries', accountId, summaries: [s], removed: [] });
+    }
+    return parseMessage(raw, { accountId, uid }, fallbackCharset);
+  }
+
+  async raw(accountId: string, uid: string): Promise<ArrayBuffer> {
+    const raw = await this.store.getRaw(accountId, uid);
+    if (!raw) throw new Failure({ kind: 'not-stored', detail: '' });
+    return raw.buffer as ArrayBuffer;
+  }
+
+  async listOffline(a: AccountRef): Promise<ResultOf['list-offline']> {
+    const accountId = accountIdOf(a);
+    return { accountId, summaries: await this.store.summaries(accountId) };
+  }
+
+  private async setMarked(uids: string[], marked: boolean): Promise<void> {
+    if (!this.accountId) return;
+    const all = await this.store.summaries(this.accountId);
+    const changed = all.filter((s) => uids.includes(s.uid)).map((s) => ({ ...s, markedForDeletion: marked }));
+    await this.store.putSummaries(changed);
+    this.post({ type: 'summaries', accountId: this.accountId, summaries: changed, removed: [] });
+  }
+
+  async markDelete(accountId: string, uids: string[]): Promise<ResultOf['mark-delete']> {
+    const conn = this.requireConn();
+    if (accountId !== this.accountId) throw new Failure({ kind: 'not-connected', detail: '' });
+    const marked: string[] = [];
+    await Promise.all(
+      uids.map(async (uid) => {
+        const m = this.onServer.get(uid);
+        if (!m || this.userMarked.has(uid)) return;
+        if (this.policyMarked.has(uid)) {
+          this.userMarked.add(uid);
+          marked.push(uid);
+          return;
+        }
+        const r = await conn.dele(m.n);
+        if (r.ok) {
+          this.userMarked.add(uid);
+          marked.push(uid);
+        }
+      }),
+    );
+    await this.setMarked(marked, true);
+    return { marked };
+  }
+
+  /** RSET (RFC 1939 §5) unmarks everything; policy deletes are then re-applied. */
+  async undoDelete(): Promise<ResultOf['undo-delete']> {
+    const conn = this.requireConn();
+    const r = await conn.rset();
+    if (!r.ok) throw new Failure({ kind: 'server-trouble', detail: r.text });
+    const restored = [...this.userMarked];
+    this.userMarked.clear();
+    this.policyMarked.clear();
+    await this.setMarked(restored, false);
+    await this.applyPolicy();
+    return { restored };
+  }
+
+  /**
+   * QUIT: the server enters the UPDATE state and removes the DELEd messages
+   * (RFC 1939 §6). Then we sign in again so the mailbox stays live.
+   */
+  async commit(): Promise<ResultOf['commit']> {
+    const conn = this.requireConn();
+    const deleted = [...this.userMarked];
+    this.stopKeepalive();
+    const r = await conn.quit();
+    if (!r.ok) throw new Failure({ kind: 'server-trouble', detail: r.text });
+    if (this.accountId && deleted.length) {
+      await this.store.removeMessages(this.accountId, deleted);
+      this.post({ type: 'summaries', accountId: this.accountId, summaries: [], removed: deleted });
+    }
+    this.userMarked.clear();
+    this.policyMarked.clear();
+    if (this.conn === conn) this.conn = null;
+    conn.dispose();
+    await this.refresh();
+    return { deleted };
+  }
+
+  async refresh(): Promise<ResultOf['refresh']> {
+    if (!this.conn || this.conn.closed) await this.connect();
+    return { count: await this.sync() };
+  }
+
+  async setPolicy(accountId: string, policy: DeletePolicy): Promise<void> {
+    const a = await this.store.getAccount(accountId);
+    if (a) await this.store.putAccount({ ...a, policy });
+    if (this.signIn && accountId === this.accountId) this.signIn = { ...this.signIn, policy };
+  }
+
+  /** Ends the session without committing deletes. */
+  disconnect(): void {
+    this.stopKeepalive();
+    const c = this.conn;
+    this.conn = null;
+    if (c) c.dispose();
+    this.onServer.clear();
+    this.userMarked.clear();
+    this.policyMarked.clear();
+  }
+
+  signOut(): void {
+    this.disconnect();
+    this.signIn = null;
+    this.phase('idle');
+  }
+}
