@@ -37,6 +37,9 @@ struct Settings {
   std::uint32_t max_scram_iterations = 1000000;
   // Transcript entries kept until pulled; 0 turns the transcript off.
   std::size_t transcript_capacity = 0;
+  // Let pass()/apop()/submit_line("PASS ...") send the secret over an
+  // unencrypted non-loopback link. login() has its own per-call switch.
+  bool allow_insecure_auth = false;
   PipeliningMode pipelining = PipeliningMode::Auto;
   // Ask CAPA again after STLS and after login (RFC 2449 §5 allows changes).
   bool recapa = true;
