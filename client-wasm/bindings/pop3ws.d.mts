@@ -1,13 +1,13 @@
 // Types of the codec's JS API: the embind Session (session_bindings.cpp) and
 // the wrapper in pop3ws.mjs. Names mirror pop3ws/session.hpp.
 
-/** An error as a value (pop3ws::Error); `code` is the ErrorCode's name. */
+/** An error as a value (pop3ws::Error); `code` is to_string(ErrorCode). */
 export interface CodecError {
   code:
-    | 'WrongState' | 'BadArgument' | 'ArgumentInjection' | 'InsecureAuth'
-    | 'UnsupportedMechanism' | 'QueueFull' | 'LineTooLong' | 'BufferLimit'
-    | 'MalformedResponse' | 'UnexpectedData' | 'StlsInjection' | 'SaslFailure'
-    | 'ConnectionClosed' | 'ServerRejected' | 'Failed' | (string & {});
+    | 'wrong-state' | 'bad-argument' | 'argument-injection' | 'insecure-auth'
+    | 'unsupported-mechanism' | 'queue-full' | 'line-too-long' | 'buffer-limit'
+    | 'malformed-response' | 'unexpected-data' | 'stls-injection' | 'sasl-failure'
+    | 'connection-closed' | 'server-rejected' | 'failed' | (string & {});
   detail: string;
 }
 

@@ -48,7 +48,7 @@ std::optional<std::uint32_t> optional_message(const val& v) {
 
 template <class T>
 T field_or(const val& o, const char* name, T fallback) {
-  if (!o.isObject()) return fallback;
+  if (o.isUndefined() || o.isNull()) return fallback;
   val v = o[name];
   if (v.isUndefined() || v.isNull()) return fallback;
   return v.as<T>();
