@@ -101,7 +101,7 @@ export class Pop3Connection {
       };
       ws.onclose = (c: CloseEvent) => {
         this.session.eof((ev) => this.onEvent(ev));
-        const clean = this.session.state === 'CLOSED' || this.session.state === 'Closed';
+        const clean = this.session.state === 'CLOSED';
         const info: WorkerError | null =
           clean && this.waiters.length === 0 ? null : { kind: closeKind(c.code, c.reason, this.opened), detail: c.reason || `WebSocket closed (${c.code})` };
         this.finish(info);

@@ -138,6 +138,9 @@ export class Mailbox {
       // the codec still refuses clear-text secrets if a target says otherwise.
       await conn.open(url, true, isLoopbackHost(s.proxy));
       this.phase('authenticating');
+      // CAPA first (RFC 2449 §5) so "auto" can pick the strongest mechanism
+      // offered; servers without CAPA answer -ERR, which is fine.
+      await conn.capa().catch(() => undefined);
       const r = await conn.login({
         method: s.auth,
         user: s.user,
