@@ -47,10 +47,12 @@ export function SignIn(props: {
     setTargetsFailed(false);
     const url = `${v.proxy.replace(/\/+$/, '')}/targets`;
     fetch(url, { credentials: 'omit' })
-      .then((r) => (r.ok ? (r.json() as Promise<Target[]>) : Promise.reject(new Error(String(r.status)))))
-      .then((list) => {
+      .then((r) => (r.ok ? (r.json() as Promise<unknown>) : Promise.reject(new Error(String(r.status)))))
+      .then((body) => {
         if (cancelled) return;
-        const valid = Array.isArray(list) ? list.filter((x) => typeof x?.name === 'string') : [];
+        // pop3ws-proxy answers {"targets": [{name, label}], "allowlist": bool}.
+        const list = Array.isArray(body) ? body : (body as { targets?: unknown })?.targets;
+        const valid = Array.isArray(list) ? (list as Target[]).filter((x) => typeof x?.name === 'string') : [];
         setTargets(valid);
         if (valid.length && !valid.some((x) => x.name === v.target)) set('target', valid[0]?.name ?? '');
       })

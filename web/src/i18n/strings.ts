@@ -83,6 +83,7 @@ export const en = {
     'You signed in again too soon ([LOGIN-DELAY]). The server only allows signing in every few minutes; try again later.',
   'err_server-trouble': 'The mail server reported a problem. Try again later.',
   'err_proxy-unreachable': 'Cannot reach the proxy at this address. Check the address and that pop3ws-proxy is running.',
+  'err_server-unreachable': 'The proxy could not connect to the mail server. The server may be down or the address wrong.',
   'err_tls-failed':
     'The proxy could not open a verified secure (TLS) connection to the mail server. The server’s certificate was not trusted.',
   'err_unknown-target': 'The proxy does not know this mail server.',
@@ -177,6 +178,7 @@ export const zh: Record<StringKey, string> = {
   'err_login-delay': '两次登录间隔太短（[LOGIN-DELAY]）。服务器只允许每隔几分钟登录一次，请稍后再试。',
   'err_server-trouble': '邮件服务器报告了问题，请稍后再试。',
   'err_proxy-unreachable': '无法连接到该地址的代理。请检查地址，并确认 pop3ws-proxy 正在运行。',
+  'err_server-unreachable': '代理无法连接到邮件服务器。服务器可能已关闭，或地址有误。',
   'err_tls-failed': '代理无法与邮件服务器建立经过验证的安全（TLS）连接：服务器证书不受信任。',
   'err_unknown-target': '代理不认识这个邮件服务器。',
   'err_limit-reached': '代理繁忙（已达连接数上限），请稍后再试。',

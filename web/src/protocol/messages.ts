@@ -93,6 +93,7 @@ export type ErrorKind =
   | 'login-delay'
   | 'server-trouble'
   | 'proxy-unreachable'
+  | 'server-unreachable'
   | 'tls-failed'
   | 'unknown-target'
   | 'limit-reached'

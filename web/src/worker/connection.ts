@@ -43,15 +43,27 @@ export class ConnectionError extends Error {
   }
 }
 
-/** Maps the proxy's close code/reason to words for the user (see proxy docs). */
-export function closeKind(code: number, reason: string, opened: boolean): ErrorKind {
-  const r = reason.toLowerCase();
-  if (!opened && code === 1006) return 'proxy-unreachable';
-  if (/tls|certificate|verif/.test(r)) return 'tls-failed';
-  if (/unknown target|no such target|target/.test(r) && /unknown|no such|not found/.test(r)) return 'unknown-target';
-  if (/limit|too many|busy/.test(r)) return 'limit-reached';
-  if (/connect/.test(r) && /fail|refused|unreachable/.test(r)) return 'proxy-unreachable';
-  return 'connection-lost';
+/**
+ * Maps the proxy's WebSocket close code to words for the user. The codes are
+ * pop3ws-proxy's (proxy/src/close_codes.hpp, RFC 6455 §7.4.2 private range).
+ */
+export function closeKind(code: number, opened: boolean): ErrorKind {
+  switch (code) {
+    case 4000: // unknown target
+    case 4001: // target not allowed
+      return 'unknown-target';
+    case 4002: // connect failed (proxy -> mail server)
+      return 'server-unreachable';
+    case 4003: // TLS verification failed
+    case 4004: // TLS handshake failed
+    case 4005: // STARTTLS failed
+      return 'tls-failed';
+    case 4008:
+      return 'limit-reached';
+    default:
+      // 1006 without ever opening: nothing answered at the proxy address.
+      return !opened && code === 1006 ? 'proxy-unreachable' : 'connection-lost';
+  }
 }
 
 export class Pop3Connection {
@@ -103,7 +115,7 @@ export class Pop3Connection {
         this.session.eof((ev) => this.onEvent(ev));
         const clean = this.session.state === 'CLOSED';
         const info: WorkerError | null =
-          clean && this.waiters.length === 0 ? null : { kind: closeKind(c.code, c.reason, this.opened), detail: c.reason || `WebSocket closed (${c.code})` };
+          clean && this.waiters.length === 0 ? null : { kind: closeKind(c.code, this.opened), detail: c.reason || `WebSocket closed (${c.code})` };
         this.finish(info);
       };
       ws.onerror = () => {

@@ -17,7 +17,7 @@ test('every string has an English and a Chinese text', () => {
 test('every worker error kind has words for people', () => {
   const kinds: Record<ErrorKind, true> = {
     'wrong-password': true, 'in-use': true, 'login-delay': true, 'server-trouble': true,
-    'proxy-unreachable': true, 'tls-failed': true, 'unknown-target': true, 'limit-reached': true,
+    'proxy-unreachable': true, 'server-unreachable': true, 'tls-failed': true, 'unknown-target': true, 'limit-reached': true,
     'connection-lost': true, protocol: true, 'codec-missing': true, 'not-connected': true,
     'not-stored': true, storage: true, refused: true,
   };
