@@ -247,6 +247,8 @@ def test_disable_plaintext_auth():
     with PrivateDovecot(users={"alice": "alice-pass"}, mechanisms=("plain", "cram-md5"),
                         disable_plaintext_auth=True) as d:
         p = poplib.POP3(d.host, d.pop3_port)
+        # No APOP configured: the greeting must not offer a timestamp.
+        assert not re.search(rb"<[^>]+>", p.getwelcome())
         with pytest.raises(poplib.error_proto, match="(?i)plaintext"):
             p.user("alice")
         p.stls(tls_context(d.ca_file))
@@ -371,6 +373,31 @@ def test_command_line_server():
     assert not os.path.exists(info["workdir"])
 
 
+def test_command_line_delay_relay(server):
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.Popen([sys.executable, "-m", "pop3ws_harness", "delayrelay", "--target",
+                             "%s:%d" % (server.host, server.pop3_port), "--delay-ms", "15"],
+                            stdout=subprocess.PIPE, env=env)
+    try:
+        info = json.loads(proc.stdout.readline())
+        low, _ = _noop_rtt(info["host"], info["port"], n=3)
+        assert low >= 0.030
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+
+
+def test_mailbox_specs():
+    from pop3ws_harness.cli import mailbox_from_spec
+    assert mailbox_from_spec("empty") == []
+    assert mailbox_from_spec("bulk:4:700") == mailgen.bulk(4, 700)
+    assert len(mailbox_from_spec("big:0.5")[0]) == 512 * 1024
+    assert mailbox_from_spec("edge") == EDGE
+    for bad in ("bulk:4", "big:x", "nothing", "edge:1"):
+        with pytest.raises(Exception, match="mailbox must be"):
+            mailbox_from_spec(bad)
+
+
 # ---- generators ---------------------------------------------------------------------------
 
 def test_generators_are_deterministic_crlf_and_nul_free():
@@ -382,6 +409,47 @@ def test_generators_are_deterministic_crlf_and_nul_free():
             assert b"\0" not in m
             assert b"\n" not in m.replace(b"\r\n", b""), "bare LF"
             assert b"\r" not in m.replace(b"\r\n", b""), "bare CR"
+
+
+def _decode_subject(message):
+    """Decoded Subject; adjacent encoded words of one charset are joined (RFC 2047
+    words split inside a character), gb2312 is read as GBK (WHATWG Encoding)."""
+    import email
+    import email.header
+    import email.policy
+    raw = email.message_from_bytes(message, policy=email.policy.compat32)["Subject"]
+    if isinstance(raw, email.header.Header):   # undecodable 8-bit bytes: raw GBK
+        return message.split(b"\r\nSubject: ", 1)[1].split(b"\r\n", 1)[0].decode("gbk")
+    out = ""
+    for data, charset in email.header.decode_header(raw):
+        if isinstance(data, str):
+            out += data
+        else:
+            charset = (charset or "ascii").lower()
+            out += data.decode({"gb2312": "gbk"}.get(charset, charset))
+    return out
+
+
+def test_demo_subjects_match_the_documented_table():
+    from pop3ws_harness import demo_mail
+    demo = mailgen.demo()
+    assert len(demo) == len(mailgen.DEMO_SUBJECTS) == 14
+    for i, m in enumerate(demo):
+        subject = _decode_subject(m)
+        assert subject == mailgen.DEMO_SUBJECTS[i]
+        assert subject in demo_mail.__doc__
+    # The split encoded words really split a character.
+    import base64
+    words = re.findall(rb"=\?GBK\?B\?([^?]*)\?=", demo[2].split(b"\r\nDate:")[0])
+    first = base64.b64decode(words[-2])
+    with pytest.raises(UnicodeDecodeError):
+        first.decode("gbk")
+    assert 9 * 1024 * 1024 < len(demo[13]) <= 10 * 1024 * 1024
+    png = demo_mail.tiny_png()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and png.endswith(b"IEND\xaeB`\x82")
+    assert base64.b64encode(png)[:60] in demo[12].replace(b"\r\n", b"")
+    assert base64.b64encode(demo_mail.tiny_pdf("Quarterly report Q3"))[:60] in \
+        demo[11].replace(b"\r\n", b"")
 
 
 def test_generator_shapes():

@@ -48,6 +48,23 @@ MAIL_USER = "pop3ws-mail"
 _MAX_BASE_DIR = 70
 
 
+# sh script: run "dovecot -F -c $1", stop it with SIGTERM once stdin reaches EOF,
+# and exit with Dovecot's status. fd 3 keeps the pipe for the background reader
+# (a background job's own stdin would be /dev/null).
+_WATCHDOG = """
+exec 3<&0
+dovecot -F -c "$1" </dev/null &
+master=$!
+{ read -r _ <&3; kill -TERM "$master" 2>/dev/null; } &
+reader=$!
+exec 3<&-
+wait "$master"
+status=$?
+kill "$reader" 2>/dev/null
+exit "$status"
+"""
+
+
 class DovecotError(RuntimeError):
     """Dovecot did not start or misbehaved; the message carries the end of its log."""
 
@@ -189,13 +206,16 @@ class PrivateDovecot:
     def stop(self):
         if self._proc is not None:
             if self._proc.poll() is None:
-                # SIGTERM to the master: it stops its children and removes its pid file.
-                self._proc.send_signal(signal.SIGTERM)
+                # Closing the pipe makes the watchdog send SIGTERM to the master,
+                # which stops its children and removes its pid file.
+                self._proc.stdin.close()
                 try:
                     self._proc.wait(10)
                 except subprocess.TimeoutExpired:
                     os.killpg(self._proc.pid, signal.SIGKILL)
                     self._proc.wait(5)
+            elif self._proc.stdin:
+                self._proc.stdin.close()
             self._proc = None
         if self._oauth is not None:
             self._oauth.stop()
@@ -366,10 +386,13 @@ class PrivateDovecot:
             os.replace(self.log_path, self.log_path + ".previous")
         stderr = open(self._stderr_path(), "wb")
         try:
-            # -F keeps the master in the foreground as our child; a new session
-            # keeps terminal signals meant for the test runner away from it.
-            self._proc = subprocess.Popen(["dovecot", "-F", "-c", self.config_file],
-                                          stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr,
+            # The watchdog keeps the master in the foreground (-F) and sends it
+            # SIGTERM when our end of its stdin closes: on stop(), and also when
+            # this process dies without cleaning up (ctest's timeout kill), so
+            # no orphaned server keeps its ports. A new session keeps terminal
+            # signals meant for the test runner away from it.
+            self._proc = subprocess.Popen(["sh", "-c", _WATCHDOG, "watchdog", self.config_file],
+                                          stdin=subprocess.PIPE, stdout=stderr, stderr=stderr,
                                           start_new_session=True)
         finally:
             stderr.close()
