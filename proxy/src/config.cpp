@@ -74,7 +74,7 @@ std::optional<ListenAddress> parse_listen_address(std::string_view s) {
     if (ch < '0' || ch > '9') return std::nullopt;
     v = v * 10 + static_cast<unsigned>(ch - '0');
   }
-  if (v == 0 || v > 65535) return std::nullopt;
+  if (v > 65535) return std::nullopt;  // 0: an ephemeral port, logged at start
   a.port = static_cast<std::uint16_t>(v);
   return a;
 }

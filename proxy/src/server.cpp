@@ -175,6 +175,12 @@ void Server::on_drain_tick() {
     spdlog::info("event=drain_timeout sessions={}", registry_.size());
     registry_.for_each([](const std::shared_ptr<Session>& s) { s->shut_down(); });
   }
+  // Sessions told to go away get close_timeout to finish; past that, stop.
+  if (told_to_go_ && std::chrono::steady_clock::now() >= drain_deadline_ + 2 * cfg_.limits.close_timeout) {
+    spdlog::warn("event=drain_abandoned sessions={}", registry_.size());
+    ioc_.stop();
+    return;
+  }
   drain_timer_.expires_after(std::chrono::milliseconds(50));
   drain_timer_.async_wait([this](const error_code& ec) {
     if (!ec) on_drain_tick();

@@ -38,6 +38,7 @@ class AsioConnector final : public UpstreamConnector, public std::enable_shared_
   }
 
   void cancel() override {
+    if (done_) return;
     cancelled_ = true;
     resolver_.cancel();
     error_code ec;
@@ -73,7 +74,7 @@ class AsioConnector final : public UpstreamConnector, public std::enable_shared_
     }
     r.error = why;
     r.detail = std::move(detail);
-    handler_(std::move(r));
+    deliver(std::move(r));
   }
 
   void succeed(std::unique_ptr<Stream> s) {
@@ -83,7 +84,15 @@ class AsioConnector final : public UpstreamConnector, public std::enable_shared_
     UpstreamResult r;
     r.stream = std::move(s);
     r.greeting = std::move(greeting_);
-    handler_(std::move(r));
+    deliver(std::move(r));
+  }
+
+  // The handler usually holds its session, which holds this connector:
+  // moving it out breaks that cycle.
+  void deliver(UpstreamResult r) {
+    Handler h = std::move(handler_);
+    handler_ = nullptr;
+    h(std::move(r));
   }
 
   void on_resolve(const error_code& ec, tcp::resolver::results_type results) {

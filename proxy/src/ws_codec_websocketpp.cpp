@@ -113,23 +113,24 @@ class WebsocketppCodec final : public WsCodec {
       if (msg->get_opcode() == websocketpp::frame::opcode::binary) events_.on_binary(p.data(), p.size());
       else events_.on_text(p.size());
     });
-    auto finished = [this](websocketpp::connection_hdl) {
+    // websocketpp calls the transport's shutdown handler on every way out
+    // (close handshake, failure, after an HTTP response); its close and fail
+    // handlers are skipped after an HTTP response.
+    con_->set_shutdown_handler([this](websocketpp::connection_hdl) {
       const bool was_open = open_;
       open_ = false;
       finished_ = true;
       events_.on_finished(was_open, static_cast<std::uint16_t>(con_->get_local_close_code()),
                           static_cast<std::uint16_t>(con_->get_remote_close_code()));
-    };
-    con_->set_close_handler(finished);
-    con_->set_fail_handler(finished);
+      return std::error_code();
+    });
     con_->start();
   }
 
   ~WebsocketppCodec() override {
     // A pending read holds a reference to the connection itself; completing
     // it with an error releases that cycle. Our handlers must not run now.
-    con_->set_close_handler(nullptr);
-    con_->set_fail_handler(nullptr);
+    con_->set_shutdown_handler(nullptr);
     con_->set_open_handler(nullptr);
     con_->set_message_handler(nullptr);
     con_->set_write_handler([](websocketpp::connection_hdl, const char*, size_t) { return std::error_code(); });
