@@ -1,0 +1,36 @@
+// Command line options shared by every command of pop3ws.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pop3ws/sasl.hpp"
+#include "pop3ws/settings.hpp"
+
+namespace pop3ws::cli {
+
+enum class Security { Tls, StartTls, None };
+
+struct Options {
+  std::string server;  // as given: HOST, HOST:PORT, [V6]:PORT
+  std::string host;    // parsed from `server`
+  std::uint16_t port = 0;
+  Security security = Security::Tls;
+  std::string ca_file;  // empty: the system CA store
+  std::string user;
+  std::string password_env;
+  std::string password_file;
+  AuthMethod auth = AuthMethod::Auto;
+  PipeliningMode pipelining = PipeliningMode::Auto;
+  bool allow_insecure_auth = false;
+  std::chrono::seconds timeout{30};
+  bool verbose = false;
+};
+
+// Splits --server into host and port; the port defaults to 995 for implicit
+// TLS (RFC 8314 §3.3) and 110 otherwise (RFC 1939 §3). Throws CliError(Usage).
+void parse_server(Options& o);
+
+}  // namespace pop3ws::cli
