@@ -333,6 +333,50 @@ def test_parallel_instances_and_cleanup():
         socket.create_connection((a.host, a.pop3_port), timeout=1).close()
 
 
+def _port_open(host, port):
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_server_stops_when_its_owner_is_killed():
+    """A runner killed by a timeout (SIGKILL, no cleanup) must not leave Dovecot running."""
+    code = ("import json, time\n"
+            "from pop3ws_harness.dovecot import PrivateDovecot\n"
+            "d = PrivateDovecot(users={'alice': 'x1'}).start()\n"
+            "print(json.dumps([d.host, d.pop3_port, d._proc.pid]), flush=True)\n"
+            "time.sleep(60)\n")
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.abspath(__file__)))
+    owner = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, env=env)
+    host, port, watchdog = json.loads(owner.stdout.readline())
+    assert _port_open(host, port)
+    owner.kill()
+    owner.wait()
+    deadline = time.monotonic() + 10
+    while _port_open(host, port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _port_open(host, port), "Dovecot outlived the process that started it"
+    while os.path.exists("/proc/%d" % watchdog) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not os.path.exists("/proc/%d" % watchdog)
+
+
+def test_many_concurrent_tls_sessions():
+    with PrivateDovecot(users={"alice": "alice-pass"}, mailboxes={"alice": BULK[:2]}) as d:
+        conns = []
+        try:
+            for _ in range(150):   # more than Dovecot's default login process_limit (100)
+                c = RawPop3(d.host, d.pop3s_port, tls_context(d.ca_file), timeout=10)
+                conns.append(c)
+                c.login("alice", "alice-pass")
+            assert all(c.retr(2) == BULK[1] for c in conns)
+        finally:
+            for c in conns:
+                c.close()
+
+
 def test_keep_workdir(tmp_path):
     with PrivateDovecot(workdir=str(tmp_path / "dc"), users={"alice": "x1"}) as d:
         pass

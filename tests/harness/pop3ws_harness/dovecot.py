@@ -358,7 +358,13 @@ class PrivateDovecot:
         add("    port = %d" % self.pop3s_port)
         add("    ssl = yes")
         add("  }")
-        add("  process_min_avail = 1")
+        # Dovecot's "high-performance" login mode: each login process serves
+        # many clients (and proxies their TLS after login). The default of one
+        # process per connection caps concurrent TLS sessions at the login
+        # process_limit (100), which load tests exceed.
+        add("  service_count = 0")
+        add("  process_min_avail = 2")
+        add("  client_limit = 2000")
         add("}")
         # No anvil-auth-penalty socket: the auth penalty (2 to 15 s of delay
         # for every login from an address after a failed one) would slow each
