@@ -215,6 +215,7 @@ export function App() {
   const changeCharset = (cs: string) => {
     setCharset(cs);
     localStorage.setItem(K_CHARSET, cs);
+    void worker.request({ type: 'set-charset', accountId, fallbackCharset: cs }).catch(showError);
   };
   // Re-parse the open message when the header charset changes.
   useEffect(() => {
@@ -376,6 +377,8 @@ export function App() {
                   storage={storage}
                   onRefreshStorage={refreshStorage}
                   onFree={(w) => void free(w)}
+                  charset={charset}
+                  onCharset={changeCharset}
                 />
               </aside>
             )}

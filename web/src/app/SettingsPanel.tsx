@@ -4,6 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { DeletePolicy, StorageInfo } from '../protocol/messages';
 import { formatSize, useI18n, type Lang } from '../i18n';
+import { LEGACY_CHARSETS } from '../mail/charset';
 
 export function SettingsPanel(props: {
   policy: DeletePolicy;
@@ -13,6 +14,8 @@ export function SettingsPanel(props: {
   storage: StorageInfo | null;
   onRefreshStorage: () => void;
   onFree: (what: 'bodies' | 'everything') => void;
+  charset: string;
+  onCharset: (cs: string) => void;
 }) {
   const { t } = useI18n();
   const [days, setDays] = useState(props.policy.kind === 'after-days' ? props.policy.days : 30);
@@ -56,6 +59,16 @@ export function SettingsPanel(props: {
         <select value={props.lang} onChange={(e) => props.onLang(e.currentTarget.value as Lang)}>
           <option value="en">English</option>
           <option value="zh">简体中文</option>
+        </select>
+      </label>
+      <label>
+        {t('headerCharset')}
+        <select value={props.charset} onChange={(e) => props.onCharset(e.currentTarget.value)}>
+          {LEGACY_CHARSETS.map((c) => (
+            <option key={c} value={c}>
+              {c}
+            </option>
+          ))}
         </select>
       </label>
       <h3>{t('storage')}</h3>

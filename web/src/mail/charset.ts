@@ -101,6 +101,19 @@ export function isValidUtf8(bytes: Uint8Array): boolean {
   }
 }
 
+/** Whether any header line has 8-bit bytes that are not UTF-8 (no charset). */
+export function hasUndeclared8bitHeader(raw: Uint8Array): boolean {
+  const head = raw.subarray(0, headerEnd(raw));
+  let start = 0;
+  for (let i = 0; i <= head.length; i++) {
+    if (i < head.length && head[i] !== 0x0a) continue;
+    const line = head.subarray(start, i);
+    start = i + 1;
+    if (line.some((b) => b >= 0x80) && !isValidUtf8(line)) return true;
+  }
+  return false;
+}
+
 /** Offset of the blank line that ends the header (RFC 5322 §2.1), or the length. */
 export function headerEnd(raw: Uint8Array): number {
   for (let i = 0; i < raw.length; i++) {

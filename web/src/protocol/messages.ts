@@ -50,6 +50,11 @@ export interface Summary {
   firstSeen: number;
   /** DELE sent in the open session, not yet committed by QUIT. */
   markedForDeletion: boolean;
+  /**
+   * The header block, kept only when it has 8-bit bytes with no charset, so
+   * the list can be decoded again when the user picks another charset.
+   */
+  header8bit?: ArrayBuffer;
 }
 
 export interface AttachmentInfo {
@@ -125,7 +130,8 @@ export type Request =
   | { type: 'sign-out' }
   | { type: 'storage' }
   | { type: 'free-storage'; accountId: string | null; what: 'bodies' | 'everything' }
-  | { type: 'set-policy'; accountId: string; policy: DeletePolicy };
+  | { type: 'set-policy'; accountId: string; policy: DeletePolicy }
+  | { type: 'set-charset'; accountId: string | null; fallbackCharset: string };
 
 export type RequestType = Request['type'];
 
@@ -143,6 +149,7 @@ export interface ResultOf {
   storage: StorageInfo;
   'free-storage': StorageInfo;
   'set-policy': Record<string, never>;
+  'set-charset': { updated: number };
 }
 
 export type RequestEnvelope = { id: number; request: Request };

@@ -382,6 +382,23 @@ export class Mailbox {
     return { count: await this.sync() };
   }
 
+  /** Decodes undeclared 8-bit headers again with another charset. */
+  async setCharset(accountId: string | null, fallbackCharset: string): Promise<ResultOf['set-charset']> {
+    if (this.signIn) this.signIn = { ...this.signIn, fallbackCharset };
+    if (!accountId) return { updated: 0 };
+    const redo = (await this.store.summaries(accountId)).filter((s) => s.header8bit);
+    const updated: Summary[] = [];
+    for (const s of redo) {
+      const fresh = await summarize(new Uint8Array(s.header8bit as ArrayBuffer), s, fallbackCharset);
+      updated.push({ ...fresh, downloaded: s.downloaded, markedForDeletion: s.markedForDeletion });
+    }
+    if (updated.length) {
+      await this.store.putSummaries(updated);
+      this.post({ type: 'summaries', accountId, summaries: updated, removed: [] });
+    }
+    return { updated: updated.length };
+  }
+
   async setPolicy(accountId: string, policy: DeletePolicy): Promise<void> {
     const a = await this.store.getAccount(accountId);
     if (a) await this.store.putAccount({ ...a, policy });

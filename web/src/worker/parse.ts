@@ -2,7 +2,7 @@
 // never blocks the page. Input is first prepared by mail/charset.ts (raw
 // 8-bit headers, split encoded words); the raw bytes stay untouched.
 import PostalMime, { type Address, type Email } from 'postal-mime';
-import { prepareForParsing } from '../mail/charset';
+import { hasUndeclared8bitHeader, prepareForParsing } from '../mail/charset';
 import type { AttachmentInfo, ParsedMessage, Summary } from '../protocol/messages';
 
 function firstMailbox(a: Address | undefined): { name: string; address: string } {
@@ -56,6 +56,7 @@ export async function summarize(
     attachmentHint: ctype.startsWith('multipart/mixed'),
     downloaded: false,
     markedForDeletion: false,
+    ...(hasUndeclared8bitHeader(header) ? { header8bit: header.slice(0, 8192).buffer as ArrayBuffer } : {}),
   };
 }
 

@@ -2,6 +2,7 @@
 // offline store, so a large download never freezes the page. The page talks
 // to it only with the messages of protocol/messages.ts.
 /// <reference lib="webworker" />
+import '../mail/textdecoder-fix';
 import type { FromWorker, Notice, Request, RequestEnvelope, ResultOf, WorkerError } from '../protocol/messages';
 import { Failure, Mailbox } from './mailbox';
 import { MailStore } from './store';
@@ -44,6 +45,8 @@ async function handle(req: Request): Promise<{ result: ResultOf[Request['type']]
     case 'free-storage':
       await store.free(req.accountId, req.what);
       return { result: await store.storageInfo(), transfer: [] };
+    case 'set-charset':
+      return { result: await mailbox.setCharset(req.accountId, req.fallbackCharset), transfer: [] };
     case 'set-policy':
       await mailbox.setPolicy(req.accountId, req.policy);
       return { result: {}, transfer: [] };
