@@ -530,7 +530,8 @@ def test_delay_relay_adds_delay(server):
         assert r.connections == 1
     # One round trip crosses the relay twice: 2 x 25 ms.
     assert low >= 0.050
-    assert high < 0.050 + direct + 0.100
+    # Generous upper bound: the two cores are shared with parallel builds.
+    assert high < 0.050 + direct + 0.500
     # The relay is transparent: a whole mailbox comes through unchanged.
     with DelayRelay(server.host, server.pop3s_port, delay_ms=5) as r:
         with RawPop3("127.0.0.1", r.port, ctx(server), server_hostname="localhost") as c:
@@ -546,4 +547,4 @@ def test_delay_relay_rate_cap(server):
             t = time.perf_counter()
             assert c.retr(1) == BIG[0]
             elapsed = time.perf_counter() - t
-    assert 0.45 < elapsed < 2.5
+    assert 0.45 < elapsed < 5.0

@@ -16,7 +16,12 @@ import base64
 import email.utils
 import random
 
-from .maildir import count_messages, write_maildir  # noqa: F401  (re-exported)
+from .demo_mail import SUBJECTS as DEMO_SUBJECTS
+from .demo_mail import demo
+from .maildir import count_messages, write_maildir
+
+__all__ = ["edge", "bulk", "big", "demo", "DEMO_SUBJECTS", "write_maildir", "count_messages",
+           "pop3_view"]
 
 CRLF = b"\r\n"
 
@@ -234,9 +239,3 @@ def big(megabytes, seed=3):
         filler = b""
         intro = intro[:-2] + b"." + CRLF
     return [head + text_head + intro + filler + att_head + attachment + tail]
-
-
-# ---- demo ---------------------------------------------------------------------------------
-
-from .demo_mail import SUBJECTS as DEMO_SUBJECTS  # noqa: E402
-from .demo_mail import demo  # noqa: E402,F401  (re-exported)
