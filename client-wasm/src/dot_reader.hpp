@@ -27,9 +27,9 @@ class DotReader {
   // Reads from [data, data+n). A step with consumed == 0 needs more input.
   Step next(const char* data, std::size_t n) {
     Step s;
+    if (n == 0) return s;
     std::size_t i = 0;
     if (at_line_start_) {
-      if (n == 0) return s;
       if (data[0] == '.') {
         if (n < 2) return s;
         if (data[1] == '\n') return finish(s, 2);
@@ -42,7 +42,7 @@ class DotReader {
     }
     s.payload_offset = i;
     while (true) {
-      const void* nl = std::memchr(data + i, '\n', n - i);
+      const void* nl = i < n ? std::memchr(data + i, '\n', n - i) : nullptr;
       if (!nl) {
         i = n;
         at_line_start_ = false;

@@ -94,7 +94,30 @@ bool Session::Impl::link_allows_secret(bool per_call_allow) const {
 }
 
 Status Session::Impl::enqueue(PendingCommand cmd) {
+  if (auto st = check_state(cmd.command); !st) return st;
+  if (queue.size() >= settings.max_queued_commands)
+    return make_error(ErrorCode::QueueFull, "too many commands queued");
+
+  switch (cmd.command) {
+    case Command::User: projected_user_given = true; break;
+    case Command::Pass:
+    case Command::Apop:
+    case Command::Auth: projected = SessionState::Transaction; break;
+    case Command::Stls: projected_stls = true; break;
+    case Command::Quit:
+      projected = projected == SessionState::Transaction ? SessionState::Update : SessionState::Closed;
+      break;
+    default: break;
+  }
+  queue.push_back(std::move(cmd));
+  flush();
+  return {};
+}
+
+Status Session::Impl::check_state(Command command) const {
   if (auto st = check_usable(); !st) return st;
+  PendingCommand cmd;
+  cmd.command = command;
   if (!allowed_in(cmd.command, projected)) {
     std::string why = std::string(command_name(cmd.command)) + " is not allowed in the " +
                       state_name(projected) + " state";
@@ -112,22 +135,6 @@ Status Session::Impl::enqueue(PendingCommand cmd) {
     if (link.encrypted || projected_stls)
       return make_error(ErrorCode::WrongState, "TLS is already active or requested (RFC 2595 §4)");
   }
-  if (queue.size() >= settings.max_queued_commands)
-    return make_error(ErrorCode::QueueFull, "too many commands queued");
-
-  switch (cmd.command) {
-    case Command::User: projected_user_given = true; break;
-    case Command::Pass:
-    case Command::Apop:
-    case Command::Auth: projected = SessionState::Transaction; break;
-    case Command::Stls: projected_stls = true; break;
-    case Command::Quit:
-      projected = projected == SessionState::Transaction ? SessionState::Update : SessionState::Closed;
-      break;
-    default: break;
-  }
-  queue.push_back(std::move(cmd));
-  flush();
   return {};
 }
 
@@ -216,6 +223,7 @@ Status Session::user(std::string_view name) {
 }
 
 Status Session::pass(std::string_view password) {
+  if (auto st = impl_->check_state(Command::Pass); !st) return st;
   if (auto st = check_argument(password, impl_->settings.max_argument, "password"); !st) return st;
   if (!impl_->link_allows_secret(false))
     return make_error(ErrorCode::InsecureAuth,
@@ -226,6 +234,7 @@ Status Session::pass(std::string_view password) {
 }
 
 Status Session::apop(std::string_view name, std::string_view secret) {
+  if (auto st = impl_->check_state(Command::Apop); !st) return st;
   if (auto st = check_argument(name, impl_->settings.max_argument, "user name"); !st) return st;
   if (auto st = check_argument(secret, impl_->settings.max_argument, "secret"); !st) return st;
   if (impl_->apop_timestamp.empty())
@@ -426,6 +435,7 @@ void Session::set_link(const LinkSecurity& link) { impl_->link = link; }
 const LinkSecurity& Session::link() const { return impl_->link; }
 
 Status Session::tls_established() {
+  if (auto st = impl_->check_usable(); !st) return st;
   if (!impl_->awaiting_tls) return make_error(ErrorCode::WrongState, "no STLS upgrade is pending");
   impl_->awaiting_tls = false;
   impl_->link.encrypted = true;

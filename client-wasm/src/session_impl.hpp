@@ -76,6 +76,7 @@ struct Session::Impl {
 
   // session.cpp
   Status check_usable() const;
+  Status check_state(Command command) const;
   Status enqueue(PendingCommand cmd);
   void flush();
   void write_line(std::string_view line);

@@ -77,7 +77,7 @@ Event Session::Impl::error_event() {
 std::optional<std::string_view> Session::Impl::take_line(bool& error) {
   error = false;
   const char* base = in.data();
-  const void* nl = std::memchr(base + scan, '\n', end - scan);
+  const void* nl = scan < end ? std::memchr(base + scan, '\n', end - scan) : nullptr;
   if (!nl) {
     scan = end;
     if (end - read > settings.max_line) {
@@ -106,21 +106,24 @@ Event Session::Impl::next_event() {
     return e;
   }
   if (failure) return error_event();
-  if (awaiting_tls) return NeedData{};
+  if (awaiting_tls) return eof ? on_close() : Event{NeedData{}};
   Event e = NeedData{};
   switch (phase) {
     case ReadPhase::StatusLine: e = read_status_line(); break;
     case ReadPhase::Body: e = read_body(); break;
     case ReadPhase::Listing: e = read_listing(); break;
   }
-  if (failure) return error_event();
-  if (std::holds_alternative<NeedData>(e) && ready.empty() && eof && read == end) return on_close();
-  if (std::holds_alternative<NeedData>(e) && !ready.empty()) {
+  // An event parsed before a failure is still delivered; the failure comes
+  // with the next call, so the order of events never depends on splits.
+  if (!std::holds_alternative<NeedData>(e)) return e;
+  if (!ready.empty()) {
     Event r = std::move(ready.front());
     ready.pop_front();
     return r;
   }
-  return e;
+  if (failure) return error_event();
+  if (eof) return on_close();
+  return NeedData{};
 }
 
 Event Session::Impl::on_close() {
