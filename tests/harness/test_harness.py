@@ -13,6 +13,7 @@ import os
 import poplib
 import re
 import secrets
+import shutil
 import signal
 import socket
 import ssl
@@ -346,11 +347,11 @@ def test_server_stops_when_its_owner_is_killed():
     code = ("import json, time\n"
             "from pop3ws_harness.dovecot import PrivateDovecot\n"
             "d = PrivateDovecot(users={'alice': 'x1'}).start()\n"
-            "print(json.dumps([d.host, d.pop3_port, d._proc.pid]), flush=True)\n"
+            "print(json.dumps([d.host, d.pop3_port, d._proc.pid, d.workdir]), flush=True)\n"
             "time.sleep(60)\n")
     env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.abspath(__file__)))
     owner = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, env=env)
-    host, port, watchdog = json.loads(owner.stdout.readline())
+    host, port, watchdog, workdir = json.loads(owner.stdout.readline())
     assert _port_open(host, port)
     owner.kill()
     owner.wait()
@@ -361,20 +362,30 @@ def test_server_stops_when_its_owner_is_killed():
     while os.path.exists("/proc/%d" % watchdog) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not os.path.exists("/proc/%d" % watchdog)
+    shutil.rmtree(workdir)   # the killed owner could not remove it
 
 
-def test_many_concurrent_tls_sessions():
-    with PrivateDovecot(users={"alice": "alice-pass"}, mailboxes={"alice": BULK[:2]}) as d:
-        conns = []
-        try:
+def test_many_concurrent_tls_sessions_and_stop_with_clients():
+    from pop3ws_harness.dovecot import _session_pids
+    d = PrivateDovecot(users={"alice": "alice-pass"}, mailboxes={"alice": BULK[:2]})
+    conns = []
+    try:
+        with d:
             for _ in range(150):   # more than Dovecot's default login process_limit (100)
                 c = RawPop3(d.host, d.pop3s_port, tls_context(d.ca_file), timeout=10)
                 conns.append(c)
                 c.login("alice", "alice-pass")
             assert all(c.retr(2) == BULK[1] for c in conns)
-        finally:
-            for c in conns:
-                c.close()
+            session, workdir = d._proc.pid, d.workdir
+            t = time.monotonic()
+        # Stopped with 150 clients still connected: every Dovecot process is
+        # gone before the work directory is removed.
+        assert time.monotonic() - t < 8
+        assert _session_pids(session) == []
+        assert not os.path.exists(workdir)
+    finally:
+        for c in conns:
+            c.close()
 
 
 def test_keep_workdir(tmp_path):

@@ -93,6 +93,39 @@ def _mail_ids():
     return 65534, 65534
 
 
+def _session_pids(session):
+    """Processes whose session id is `session` (field 6 of /proc/PID/stat)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry, "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session and fields[0] != b"Z":
+            pids.append(int(entry))
+    return pids
+
+
+def _end_session(session, grace=2.0):
+    """Stop what is left of `session`: SIGTERM, then SIGKILL after `grace` seconds."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 2.0)):
+        for pid in _session_pids(session):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + wait
+        while _session_pids(session):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        else:
+            return
+
+
 def _group_id(name):
     try:
         return grp.getgrnam(name).gr_gid
@@ -205,18 +238,23 @@ class PrivateDovecot:
 
     def stop(self):
         if self._proc is not None:
+            session = self._proc.pid
             if self._proc.poll() is None:
                 # Closing the pipe makes the watchdog send SIGTERM to the master,
-                # which stops its children and removes its pid file.
+                # which signals its children and removes its pid file.
                 self._proc.stdin.close()
                 try:
                     self._proc.wait(10)
                 except subprocess.TimeoutExpired:
-                    os.killpg(self._proc.pid, signal.SIGKILL)
+                    os.killpg(session, signal.SIGKILL)
                     self._proc.wait(5)
             elif self._proc.stdin:
                 self._proc.stdin.close()
             self._proc = None
+            # The master does not wait for mail processes of connected clients:
+            # one may still be writing dovecot-uidlist. End the whole session
+            # before the work directory is removed or reused.
+            _end_session(session)
         if self._oauth is not None:
             self._oauth.stop()
             self._oauth = None
