@@ -238,30 +238,40 @@ export function App() {
     }
   };
 
-  // Keyboard: j/k move, Enter opens, Delete marks (not while typing).
+  // Keyboard: j/k move, Enter opens, Delete marks (not while typing). The
+  // listener is registered once and reads the latest state from a ref, so a
+  // key pressed right after a click never sees the previous selection.
+  const keyState = useRef({ account, items, selected, open, markDelete, online });
+  keyState.current = { account, items, selected, open, markDelete, online };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const tag = (e.target as HTMLElement | null)?.tagName;
-      if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA' || e.ctrlKey || e.metaKey || e.altKey) return;
-      if (!account || items.length === 0) return;
-      const i = selected ? items.findIndex((s) => s.uid === selected) : -1;
+      if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA' || tag === 'BUTTON' || e.ctrlKey || e.metaKey || e.altKey) return;
+      const st = keyState.current;
+      if (!st.account || st.items.length === 0) return;
+      const i = st.selected ? st.items.findIndex((s) => s.uid === st.selected) : -1;
+      const move = (to: number) => {
+        const uid = st.items[to]?.uid ?? null;
+        keyState.current = { ...st, selected: uid };
+        setSelected(uid);
+      };
       if (e.key === 'j' || e.key === 'ArrowDown') {
-        setSelected(items[Math.min(items.length - 1, i + 1)]?.uid ?? null);
+        move(Math.min(st.items.length - 1, i + 1));
         e.preventDefault();
       } else if (e.key === 'k' || e.key === 'ArrowUp') {
-        setSelected(items[Math.max(0, i - 1)]?.uid ?? null);
+        move(Math.max(0, i - 1));
         e.preventDefault();
-      } else if (e.key === 'Enter' && selected) {
-        void open(selected);
+      } else if (e.key === 'Enter' && st.selected) {
+        void st.open(st.selected);
         e.preventDefault();
-      } else if (e.key === 'Delete' && selected && online) {
-        void markDelete(selected);
+      } else if (e.key === 'Delete' && st.selected && st.online) {
+        void st.markDelete(st.selected);
         e.preventDefault();
       }
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [account, items, selected, open, markDelete, online]);
+  }, []);
 
   const errorText = error ? t(`err_${error.kind}` as StringKey) : '';
 
@@ -347,7 +357,7 @@ export function App() {
         ) : (
           <main class="mailbox">
             <section class="listpane" aria-label={t('mailbox')}>
-              <MailList items={items} selected={selected} onSelect={setSelected} onOpen={(uid) => void open(uid)} />
+              <MailList items={items} selected={selected} onSelect={(uid) => { keyState.current = { ...keyState.current, selected: uid }; setSelected(uid); }} onOpen={(uid) => void open(uid)} />
             </section>
             <section class="readpane" aria-label={t('reader')}>
               {message ? (
