@@ -104,6 +104,9 @@ void Driver::run(const EventHandler& on_event, const std::function<void()>& befo
     if (std::holds_alternative<StartTls>(ev)) {
       // RFC 2595 §4: the handshake starts right after +OK; the codec has
       // already refused any byte that came with the +OK.
+      // The codec may already have failed on bytes that came with the +OK
+      // (STARTTLS injection): never start a handshake on such a stream.
+      if (const auto& failure = session_.failure()) fail(*failure);
       drain_transcript();
       transport_.start_tls();
       if (auto st = session_.tls_established(); !st) fail(st.error());

@@ -1,0 +1,174 @@
+"""A tiny scripted POP3 server on 127.0.0.1 that behaves like broken real
+servers (see shared design notes on real servers): one that advertises
+PIPELINING and answers only the first of several pipelined RETRs (o2.pl),
+one without STLS, one that injects bytes after +OK to STLS, one that hangs
+up on a wrong password (AOL), and servers that answer with response codes.
+Dovecot cannot be configured to misbehave like this."""
+
+import socket
+import threading
+
+CRLF = b"\r\n"
+
+
+class ScriptedPop3:
+    """Accepts connections and runs `behaviour` (a Behaviour subclass) per connection."""
+
+    def __init__(self, behaviour):
+        self.behaviour = behaviour
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.commands = []  # every command line received, in order
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        # shutdown() wakes the accept() blocked in the serving thread; close() alone does not.
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        self._thread.join(5)
+        return False
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._session, args=(conn,), daemon=True).start()
+
+    def _session(self, conn):
+        try:
+            with conn:
+                conn.settimeout(30)
+                self.behaviour(self, conn).run()
+        except OSError:
+            pass
+
+
+class Behaviour:
+    """A well-behaved small server with three messages; subclasses break it."""
+
+    capabilities = [b"USER", b"UIDL", b"TOP", b"RESP-CODES"]
+    messages = [b"Subject: m%d\r\n\r\nbody %d\r\n" % (i, i) for i in (1, 2, 3)]
+
+    def __init__(self, server, conn):
+        self.server, self.conn = server, conn
+        self.buffer = b""
+
+    def send(self, data):
+        self.conn.sendall(data)
+
+    def lines(self):
+        """Yields (line, still_buffered) for each command line received."""
+        while True:
+            while CRLF not in self.buffer:
+                data = self.conn.recv(65536)
+                if not data:
+                    return
+                self.buffer += data
+            line, self.buffer = self.buffer.split(CRLF, 1)
+            self.server.commands.append(line)
+            yield line
+
+    def run(self):
+        self.send(b"+OK scripted server ready" + CRLF)
+        for line in self.lines():
+            if not self.handle(line):
+                return
+
+    def handle(self, line):
+        verb, _, arg = line.partition(b" ")
+        verb = verb.upper()
+        if verb == b"CAPA":
+            self.send(b"+OK" + CRLF + b"".join(c + CRLF for c in self.capabilities) + b"." + CRLF)
+        elif verb == b"USER":
+            self.send(b"+OK" + CRLF)
+        elif verb == b"PASS":
+            return self.password(arg)
+        elif verb == b"STAT":
+            self.send(b"+OK %d %d" % (len(self.messages), sum(map(len, self.messages))) + CRLF)
+        elif verb == b"UIDL":
+            self.send(b"+OK" + CRLF + b"".join(b"%d uid-%d" % (i, i) + CRLF
+                                              for i in range(1, len(self.messages) + 1)) + b"." + CRLF)
+        elif verb == b"RETR":
+            self.retr(int(arg))
+        elif verb == b"QUIT":
+            self.send(b"+OK bye" + CRLF)
+            return False
+        else:
+            self.send(b"-ERR unknown command" + CRLF)
+        return True
+
+    def password(self, arg):
+        if arg == b"right":
+            self.send(b"+OK logged in" + CRLF)
+        else:
+            self.send(b"-ERR [AUTH] wrong password" + CRLF)
+        return True
+
+    def retr(self, n):
+        m = self.messages[n - 1]
+        self.send(b"+OK %d octets" % len(m) + CRLF + m + b"." + CRLF)
+
+
+class PipelineBreaker(Behaviour):
+    """o2.pl: advertises PIPELINING, then answers only the first of the RETRs
+    that arrived together; the others are silently dropped."""
+
+    capabilities = Behaviour.capabilities + [b"PIPELINING"]
+
+    def retr(self, n):
+        super().retr(n)
+        kept = [l for l in self.buffer.split(CRLF) if l and not l.upper().startswith(b"RETR")]
+        self.buffer = b"".join(l + CRLF for l in kept)
+
+
+class StlsInjector(Behaviour):
+    """Sends a forged reply right behind +OK to STLS, before any handshake."""
+
+    capabilities = Behaviour.capabilities + [b"STLS"]
+
+    def handle(self, line):
+        if line.upper() == b"STLS":
+            self.send(b"+OK begin TLS" + CRLF + b"+OK injected" + CRLF)
+            return True
+        return super().handle(line)
+
+
+class HangUpOnWrongPassword(Behaviour):
+    """AOL: closes the connection at once instead of answering -ERR."""
+
+    def password(self, arg):
+        if arg == b"right":
+            return super().password(arg)
+        return False
+
+
+class RespCode(Behaviour):
+    """Answers PASS with -ERR and a given RFC 2449/3206 response code."""
+
+    code = b"SYS/TEMP"
+
+    def password(self, arg):
+        self.send(b"-ERR [" + self.code + b"] not now" + CRLF)
+        return True
+
+
+class Malformed(Behaviour):
+    """Answers STAT with something that is neither +OK nor -ERR."""
+
+    def handle(self, line):
+        if line.upper() == b"STAT":
+            self.send(b"HELLO THERE" + CRLF)
+            return True
+        return super().handle(line)

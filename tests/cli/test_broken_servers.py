@@ -1,0 +1,77 @@
+"""pop3ws against scripted servers that break the way real ones do: the
+pipelining stall guard, STLS missing or attacked, a hang-up on a wrong
+password, response codes, a malformed reply."""
+
+import os
+import subprocess
+
+import pytest
+
+from conftest import (EXIT_AUTH, EXIT_PROTOCOL, EXIT_SERVER, EXIT_STALL, EXIT_TLS, EXIT_TRY_LATER,
+                      explain, pop3ws_bin)
+from scripted_pop3 import (Behaviour, HangUpOnWrongPassword, Malformed, PipelineBreaker, RespCode,
+                           ScriptedPop3, StlsInjector)
+
+
+def run(server, *command, password="right", security="none", options=(), wait=5):
+    args = [pop3ws_bin(), "--server", "127.0.0.1:%d" % server.port, "--security", security,
+            "--user", "u", "--password-env", "PW", "--auth", "user", "--timeout", str(wait)] + list(options) + list(command)
+    return subprocess.run(args, capture_output=True, env=dict(os.environ, PW=password), timeout=60)
+
+
+def test_pipelining_stall_is_detected_and_off_works(tmp_path):
+    with ScriptedPop3(PipelineBreaker) as server:
+        r = run(server, "fetch", "--maildir", str(tmp_path / "a"), wait=2)
+        assert r.returncode == EXIT_STALL, explain(r)
+        assert b"--pipelining off" in r.stderr
+        r = run(server, "fetch", "--maildir", str(tmp_path / "b"), wait=2, options=["--pipelining", "off"])
+        assert r.returncode == 0, explain(r)
+        assert len(os.listdir(tmp_path / "b" / "new")) == 3
+
+
+def test_well_behaved_scripted_server_fetches(tmp_path):
+    with ScriptedPop3(Behaviour) as server:
+        r = run(server, "fetch", "--maildir", str(tmp_path / "m"), "--only-new")
+        assert r.returncode == 0, explain(r)
+        got = sorted((tmp_path / "m" / "new" / n).read_bytes() for n in os.listdir(tmp_path / "m" / "new"))
+        assert got == sorted(Behaviour.messages)
+
+
+def test_starttls_not_offered_is_tls_failure():
+    with ScriptedPop3(Behaviour) as server:
+        r = run(server, "stat", security="starttls")
+        assert r.returncode == EXIT_TLS, explain(r)
+        assert b"STLS" in r.stderr
+        assert not any(c.startswith(b"PASS") for c in server.commands), "password sent without TLS"
+
+
+def test_stls_injection_is_refused():
+    with ScriptedPop3(StlsInjector) as server:
+        r = run(server, "stat", security="starttls")
+        assert r.returncode == EXIT_TLS, explain(r)
+        assert b"injection" in r.stderr
+        assert not any(c.startswith(b"PASS") for c in server.commands)
+
+
+def test_hang_up_on_wrong_password_is_auth_failure():
+    with ScriptedPop3(HangUpOnWrongPassword) as server:
+        r = run(server, "stat", password="wrong")
+        assert r.returncode == EXIT_AUTH, explain(r)
+
+
+@pytest.mark.parametrize("code,expected", [(b"SYS/TEMP", EXIT_TRY_LATER), (b"LOGIN-DELAY", EXIT_TRY_LATER),
+                                           (b"IN-USE", EXIT_TRY_LATER), (b"SYS/PERM", EXIT_SERVER),
+                                           (b"AUTH", EXIT_AUTH)])
+def test_response_codes_choose_the_exit_code(code, expected):
+    class Coded(RespCode):
+        pass
+    Coded.code = code
+    with ScriptedPop3(Coded) as server:
+        r = run(server, "stat")
+        assert r.returncode == expected, explain(r)
+
+
+def test_malformed_reply_is_protocol_error():
+    with ScriptedPop3(Malformed) as server:
+        r = run(server, "stat")
+        assert r.returncode == EXIT_PROTOCOL, explain(r)
