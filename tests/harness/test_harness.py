@@ -19,6 +19,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -388,10 +389,36 @@ def test_many_concurrent_tls_sessions_and_stop_with_clients():
             c.close()
 
 
-def test_keep_workdir(tmp_path):
-    with PrivateDovecot(workdir=str(tmp_path / "dc"), users={"alice": "x1"}) as d:
-        pass
+def test_reused_workdir(tmp_path):
+    # pytest's tmp_path lies below a mode-0700 directory: refused with a reason.
+    with pytest.raises(DovecotError, match="not searchable"):
+        PrivateDovecot(workdir=str(tmp_path / "dc"), users={"alice": "x1"}).start()
+    base = tempfile.mkdtemp(prefix="pop3ws-harness-test-")
+    os.chmod(base, 0o755)
+    try:
+        _reuse_workdir(os.path.join(base, "dc"))
+    finally:
+        shutil.rmtree(base)
+
+
+def _reuse_workdir(workdir):
+    msgs = mailgen.bulk(3, 600, seed=5)
+    with PrivateDovecot(workdir=workdir, users={"alice": "x1"}, mailboxes={"alice": msgs}) as d:
+        with RawPop3(d.host, d.pop3s_port, tls_context(d.ca_file)) as c:
+            c.login("alice", "x1")
+            c.cmd("DELE 1")
+            c.quit()
     assert os.path.exists(d.config_file) and os.path.exists(d.log_path)
+    # keep_mail: the Maildir stays as the last run left it.
+    with PrivateDovecot(workdir=workdir, users={"alice": "x1"}, mailboxes={"alice": msgs},
+                        keep_mail=True) as d:
+        assert d.message_count("alice") == 2
+    # Default: the server starts with exactly the given mailbox again.
+    with PrivateDovecot(workdir=workdir, users={"alice": "x1"}, mailboxes={"alice": msgs}) as d:
+        assert d.message_count("alice") == 3
+        with RawPop3(d.host, d.pop3s_port, tls_context(d.ca_file)) as c:
+            c.login("alice", "x1")
+            assert c.retr(1) == msgs[0]
 
 
 def test_start_failure_reports_dovecot_log():

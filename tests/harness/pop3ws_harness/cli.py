@@ -71,7 +71,8 @@ def _cmd_dovecot(opts):
     mechs = tuple(opts.mechanisms.split(",")) if opts.mechanisms else ALL_MECHANISMS
     d = PrivateDovecot(workdir=opts.workdir, users=dict(zip(users, passwords)), mailboxes=boxes,
                        mechanisms=mechs, disable_plaintext_auth=opts.disable_plaintext_auth,
-                       pop3_port=opts.pop3_port, pop3s_port=opts.pop3s_port, keep=opts.keep)
+                       pop3_port=opts.pop3_port, pop3s_port=opts.pop3s_port, keep=opts.keep,
+                       keep_mail=opts.keep_mail)
     with d:
         info = {
             "host": d.host, "pop3_port": d.pop3_port, "pop3s_port": d.pop3s_port,
@@ -114,6 +115,8 @@ def main(argv=None):
     p.add_argument("--password", action="append", help="password, one per --user")
     p.add_argument("--workdir", help="keep everything here instead of a temporary directory")
     p.add_argument("--keep", action="store_true", help="do not delete the temporary work directory")
+    p.add_argument("--keep-mail", action="store_true",
+                   help="with --workdir: keep the Maildirs of the last run instead of --mailbox")
     p.add_argument("--pop3-port", type=int, help="plain POP3 (STLS) port; default: a free one")
     p.add_argument("--pop3s-port", type=int, help="implicit TLS port; default: a free one")
     p.add_argument("--mechanisms", help="comma-separated SASL mechanisms (default: all)")

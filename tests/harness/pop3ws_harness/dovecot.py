@@ -126,6 +126,19 @@ def _end_session(session, grace=2.0):
             return
 
 
+def _check_traversable(path):
+    """Dovecot's auth (user dovecot) and mail processes (the mail user) must reach the workdir."""
+    while True:
+        if os.path.exists(path) and not os.stat(path).st_mode & 0o001:
+            raise DovecotError("workdir parent %s is not searchable by other users (mode %o); "
+                               "Dovecot's unprivileged processes could not reach the work "
+                               "directory" % (path, os.stat(path).st_mode & 0o7777))
+        parent = os.path.dirname(path)
+        if parent == path:
+            return
+        path = parent
+
+
 def _group_id(name):
     try:
         return grp.getgrnam(name).gr_gid
@@ -140,9 +153,24 @@ def _check_name(kind, value):
 
 
 class PrivateDovecot:
+    """One private Dovecot; a context manager (start() / stop()).
+
+    users       {name: password}; default alice/alice-pass and bob/bob-pass
+    mailboxes   {name: [raw message bytes]}: each user's Maildir holds exactly
+                these when the server starts (keep_mail=True keeps a reused
+                workdir's Maildirs as they are instead)
+    mechanisms  SASL mechanisms offered (ALL_MECHANISMS by default)
+    disable_plaintext_auth  refuse USER/PASS, PLAIN and LOGIN before TLS
+                (the server then listens on 127.0.0.2; see UNSECURED_HOST)
+    workdir     directory for everything; a temporary one (removed on stop
+                unless keep=True) when None
+    pop3_port, pop3s_port   fixed ports; free ones when None
+    extra_config            text appended to the generated dovecot.conf
+    """
+
     def __init__(self, workdir=None, users=None, mailboxes=None, mechanisms=ALL_MECHANISMS,
                  disable_plaintext_auth=False, keep=False, pop3_port=None, pop3s_port=None,
-                 startup_timeout=20.0, extra_config=""):
+                 startup_timeout=20.0, extra_config="", keep_mail=False):
         self.disable_plaintext_auth = bool(disable_plaintext_auth)
         self.host = UNSECURED_HOST if self.disable_plaintext_auth else HOST
         self.users = dict(users if users is not None else {"alice": "alice-pass", "bob": "bob-pass"})
@@ -159,6 +187,7 @@ class PrivateDovecot:
             raise ValueError("unsupported mechanisms: %s" % ", ".join(bad))
         self.mechanisms = tuple(mechs)
         self.keep = keep
+        self.keep_mail = keep_mail
         self.startup_timeout = startup_timeout
         self.extra_config = extra_config
         self._fixed_ports = (pop3_port, pop3s_port)
@@ -280,6 +309,7 @@ class PrivateDovecot:
     def _prepare(self):
         if self._requested_workdir:
             self.workdir = os.path.abspath(self._requested_workdir)
+            _check_traversable(os.path.dirname(self.workdir))
             os.makedirs(self.workdir, exist_ok=True)
         else:
             self.workdir = tempfile.mkdtemp(prefix="pop3ws-dovecot-")
@@ -305,8 +335,14 @@ class PrivateDovecot:
         os.makedirs(mail_root, mode=0o755, exist_ok=True)
         for user in self.users:
             home = os.path.join(mail_root, user)
+            existing = os.path.isdir(self.maildir(user))
+            if existing and not self.keep_mail:
+                # A reused workdir: start from exactly the given mailbox.
+                shutil.rmtree(home)
             os.makedirs(home, mode=0o700, exist_ok=True)
             os.chown(home, self.mail_uid, self.mail_gid)
+            if existing and self.keep_mail:
+                continue
             _maildir.write_maildir(self.maildir(user), self._initial_mail.get(user, []),
                                    self.mail_uid, self.mail_gid)
 
