@@ -51,8 +51,10 @@ class Proxy:
         self.dir = tempfile.mkdtemp(prefix="pop3ws-proxy-test-")
         self.config_path = os.path.join(self.dir, "proxy.toml")
         text = top
-        if limits:
-            text += "[limits]\n" + "".join("%s = %d\n" % kv for kv in limits.items())
+        # Short drain by default so that a failing test's open session does not
+        # hold the proxy for the default 30 s.
+        limits = dict({"drain_timeout_ms": 2000}, **(limits or {}))
+        text += "[limits]\n" + "".join("%s = %d\n" % kv for kv in limits.items())
         text += config
         with open(self.config_path, "w") as f:
             f.write(text)
