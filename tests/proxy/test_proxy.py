@@ -533,3 +533,36 @@ def test_check_config_reports_every_error(tmp_path):
     r = subprocess.run([PROXY_BIN, "--check-config", "-c", str(good)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "configuration OK" in r.stdout
+
+
+def test_wss_listener(dovecot, tmp_path):
+    """TLS on the listening side: the page connects with wss://."""
+    import ssl
+    from pop3ws_harness.tlsgen import make_tls_files
+    tls = make_tls_files(str(tmp_path / "tls"))
+    top = '[tls]\ncert = "%s"\nkey = "%s"\n' % (tls.cert_file, tls.key_file)
+    with proxy_for(dovecot, top=top) as p:
+        ctx = ssl.create_default_context(cafile=tls.ca_file)
+
+        async def go():
+            c = await WsPop3.connect("wss://localhost:%d/pop3/tls" % p.port, ssl=ctx,
+                                     origin="https://localhost:%d" % p.port)
+            await c.login("alice", "alice-pass")
+            body = await c.retr(1)
+            await c.close()
+            return body
+        assert run(go()) == mailgen.pop3_view(ALICE[0])
+        # TLS 1.1 and older are refused (RFC 8996).
+        old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        old.load_verify_locations(tls.ca_file)
+        old.maximum_version = ssl.TLSVersion.TLSv1_1
+        old.minimum_version = ssl.TLSVersion.TLSv1
+        with pytest.raises((ssl.SSLError, ConnectionError)):
+            with socket.create_connection(("127.0.0.1", p.port), timeout=10) as s:
+                old.wrap_socket(s, server_hostname="localhost")
+        # A plain-text request on the TLS port goes nowhere.
+        status = None
+        with socket.create_connection(("127.0.0.1", p.port), timeout=10) as s:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            status = s.recv(100)
+        assert not status.startswith(b"HTTP/1.1 200")
