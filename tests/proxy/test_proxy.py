@@ -566,3 +566,13 @@ def test_wss_listener(dovecot, tmp_path):
             s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
             status = s.recv(100)
         assert not status.startswith(b"HTTP/1.1 200")
+
+
+def test_example_config_is_valid(tmp_path):
+    from proxyctl import PROXY_BIN
+    example = os.path.join(os.environ.get("POP3WS_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", "..")),
+                           "proxy", "examples", "pop3ws-proxy.toml")
+    r = subprocess.run([PROXY_BIN, "--check-config", "-c", example, "--web-root", str(tmp_path)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "(3 targets, 2 listen addresses)" in r.stdout
