@@ -63,6 +63,9 @@ std::optional<std::string> base64_decode(std::string_view text) {
       v[k] = value_of(c);
       if (v[k] < 0) return std::nullopt;
     }
+    // RFC 4648 §3.5: the unused bits before padding must be zero; anything
+    // else is not canonical and could smuggle data past a comparison.
+    if ((pad == 1 && (v[2] & 3) != 0) || (pad == 2 && (v[1] & 15) != 0)) return std::nullopt;
     const std::uint32_t n = std::uint32_t(v[0]) << 18 | std::uint32_t(v[1]) << 12 |
                             std::uint32_t(v[2]) << 6 | std::uint32_t(v[3]);
     out += char(n >> 16);
