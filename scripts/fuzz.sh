@@ -8,5 +8,5 @@ cd "$(dirname "$0")/.."
 seconds=${1:-30}
 filter=${2:-}
 cmake --preset fuzz -DPOP3WS_FUZZ_SECONDS="$seconds" >/dev/null
-cmake --build --preset fuzz
+cmake --build --preset fuzz --target fuzzers
 ctest --test-dir build/fuzz -L fuzz ${filter:+-R "$filter"} --output-on-failure --timeout $((seconds + 600))
