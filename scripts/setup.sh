@@ -19,7 +19,7 @@ packages=(
   # real peers and services used by the tests and the demo
   dovecot-core dovecot-pop3d nginx-light websockify mpop fetchmail
   # browser tests
-  chromium fonts-noto-cjk
+  chromium fonts-noto-cjk fonts-noto-color-emoji
 )
 
 missing=()

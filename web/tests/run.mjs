@@ -36,9 +36,8 @@ await build({
   logLevel: 'warning',
 });
 const files = entries.map((e) => join(out, e.slice(join(web, 'tests').length + 1).replace(/\.ts$/, '.mjs')));
-// --no-experimental-fetch: the Emscripten 3.1.6 loader mistakes Node 20's
-// global fetch for a browser's and fails to read the .wasm from disk.
-const r = spawnSync(process.execPath, ['--no-experimental-fetch', '--test', '--test-concurrency=1', ...files], {
+const pattern = process.env.TEST_PATTERN ? [`--test-name-pattern=${process.env.TEST_PATTERN}`] : [];
+const r = spawnSync(process.execPath, ['--test', ...pattern, '--test-concurrency=1', ...files], {
   stdio: 'inherit',
   cwd: web,
 });

@@ -59,6 +59,11 @@ export function App() {
   const [storage, setStorage] = useState<StorageInfo | null>(null);
   const [transcript, setTranscript] = useState<TranscriptLine[]>([]);
   const [panel, setPanel] = useState<'none' | 'settings' | 'protocol'>('none');
+  // What the sign-in form shows when it (re)appears: the last values tried,
+  // or the saved account; the secret only if the user asked to remember it.
+  const [formInit, setFormInit] = useState<Partial<SignInValues>>(() =>
+    saved ? { ...saved, secret: localStorage.getItem(K_SECRET) ?? '', remember: localStorage.getItem(K_SECRET) !== null } : {},
+  );
 
   const items = useMemo(() => [...summaries.current.values()].sort(byNewest), [version]);
   const marked = items.filter((s) => s.markedForDeletion).length;
@@ -114,6 +119,7 @@ export function App() {
     async (v: SignInValues) => {
       setBusy(true);
       setError(null);
+      setFormInit(v);
       const ref: AccountRef = { proxy: v.proxy.replace(/\/+$/, ''), target: v.target, user: v.user };
       const keep: SavedAccount = { ...ref, secretIsToken: v.secretIsToken, auth: v.auth };
       localStorage.setItem(K_ACCOUNT, JSON.stringify(keep));
@@ -348,7 +354,7 @@ export function App() {
         {!account ? (
           <main class="signin-page">
             <SignIn
-              initial={saved ? { ...saved, secret: localStorage.getItem(K_SECRET) ?? '', remember: localStorage.getItem(K_SECRET) !== null } : {}}
+              initial={formInit}
               busy={busy}
               onSubmit={(v) => void signIn(v)}
               onOpenOffline={saved ? () => void openOffline(saved) : null}

@@ -233,8 +233,21 @@ export function prepareForParsing(raw: Uint8Array, fallbackCharset: string): Uin
   // Join folded lines before looking for runs of encoded words, so a run
   // that continues on the next line is found; then unfold is kept as is.
   const header = lines.join('');
-  const joined = header.includes('=?') ? joinEncodedWords(header) : header;
+  let joined = header.includes('=?') ? joinEncodedWords(header) : header;
+  // A single-part text body with 8-bit bytes and no charset (RFC 2045 §5.2
+  // would say us-ascii, which it cannot be): decode it like the headers.
+  const body = raw.subarray(end);
+  const ctMatch = /^content-type:[^\n]*(?:\n[ \t][^\n]*)*/im.exec(joined);
+  const ct = ctMatch ? ctMatch[0] : null;
+  if ((ct === null || (/^content-type:\s*text\//i.test(ct) && !/charset\s*=/i.test(ct))) && body.some((b) => b >= 0x80) && !isValidUtf8(body)) {
+    if (ct === null) {
+      joined = joined.replace(/(\r?\n)?$/, (eol) => `${eol || '\r\n'}Content-Type: text/plain; charset=${fallback}${eol || ''}`);
+    } else {
+      joined = joined.replace(ct, `${ct.replace(/\s+$/, '')}; charset=${fallback}`);
+    }
+    changed = true;
+  }
   if (joined !== header) changed = true;
   if (!changed) return raw;
-  return concat([encoder.encode(joined), raw.subarray(end)]);
+  return concat([encoder.encode(joined), body]);
 }

@@ -73,6 +73,7 @@ export class Pop3Connection {
   private greetingWaiter: { resolve: (g: ReplyInfo) => void; reject: (e: WorkerError) => void } | null = null;
   /** Replies to commands the codec sent on its own, whose data we skip. */
   private skipping = false;
+  private closing = false;
   closed = false;
   closeInfo: WorkerError | null = null;
   onClose: ((e: WorkerError | null) => void) | null = null;
@@ -112,11 +113,13 @@ export class Pop3Connection {
         this.flush();
       };
       ws.onclose = (c: CloseEvent) => {
+        // Tell the codec about the end (RFC 1939 §6: only a QUIT answered
+        // +OK is a clean end) but let the WebSocket's close code, which says
+        // *why* (proxy close codes), decide what the user is told.
+        this.closing = true;
         this.session.eof((ev) => this.onEvent(ev));
-        const clean = this.session.state === 'CLOSED';
-        const info: WorkerError | null =
-          clean && this.waiters.length === 0 ? null : { kind: closeKind(c.code, this.opened), detail: c.reason || `WebSocket closed (${c.code})` };
-        this.finish(info);
+        const clean = this.session.state === 'CLOSED' && this.waiters.length === 0 && !this.greetingWaiter;
+        this.finish(clean ? null : { kind: closeKind(c.code, this.opened), detail: c.reason || `WebSocket closed (${c.code})` });
       };
       ws.onerror = () => {
         // onclose follows with the code; nothing to do here.
@@ -212,6 +215,7 @@ export class Pop3Connection {
         return;
       }
       case 'protocol-error':
+        if (this.closing) return; // the close code explains it better
         this.fail({ kind: 'protocol', detail: `${ev.error.code}: ${ev.error.detail}` });
         return;
       case 'closed':

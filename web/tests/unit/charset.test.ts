@@ -97,3 +97,14 @@ test('Big5 and ISO-2022-JP bodies decode through postal-mime', async () => {
   // Windows-1252 is checked in Chromium (tests/browser): Node 20's TextDecoder
   // decodes that label as ISO-8859-1, unlike the WHATWG standard.
 });
+
+test('an 8-bit text body with no charset is decoded with the fallback', async () => {
+  const body = Uint8Array.from([0xb1, 0xea, 0xcc, 0xe2]); // 标题 in GBK
+  const declaredNone = cat(crlf('Subject: t\nContent-Type: text/plain\nContent-Transfer-Encoding: 8bit\n\n'), body);
+  assert.equal((await PostalMime.parse(prepareForParsing(declaredNone, 'gb18030'))).text?.trim(), '标题');
+  const noHeader = cat(crlf('Subject: t\n\n'), body);
+  assert.equal((await PostalMime.parse(prepareForParsing(noHeader, 'gb18030'))).text?.trim(), '标题');
+  // A declared charset always wins.
+  const declared = cat(crlf('Subject: t\nContent-Type: text/plain; charset=big5\n\n'), Uint8Array.from([0xa4, 0xa4]));
+  assert.equal((await PostalMime.parse(prepareForParsing(declared, 'gb18030'))).text?.trim(), '中');
+});
