@@ -11,6 +11,13 @@ bool Capabilities::has_sasl(std::string_view mechanism) const {
   return false;
 }
 
+const std::vector<std::string_view>& known_capabilities() {
+  static const std::vector<std::string_view> names = {
+      "TOP", "UIDL", "USER", "PIPELINING", "RESP-CODES", "AUTH-RESP-CODE", "STLS",
+      "UTF8", "SASL", "LOGIN-DELAY", "EXPIRE", "IMPLEMENTATION"};
+  return names;
+}
+
 void apply_capability_line(std::string_view line, Capabilities& caps) {
   line = text::trim(line);
   std::string_view rest = line;

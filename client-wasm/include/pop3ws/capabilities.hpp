@@ -31,6 +31,10 @@ struct Capabilities {
   bool has_sasl(std::string_view mechanism) const;
 };
 
+// The capability keywords modelled above (RFC 2449 §6 and extensions), for
+// tools that explain them (the protocol console, `pop3ws shell`).
+const std::vector<std::string_view>& known_capabilities();
+
 // Applies one CAPA line (without line end) to `caps`. Unknown lines are kept
 // in `other`; nothing here fails: RFC 2449 §6 lets servers add capabilities.
 void apply_capability_line(std::string_view line, Capabilities& caps);
