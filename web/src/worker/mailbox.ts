@@ -14,7 +14,8 @@ import type {
 } from '../protocol/messages';
 import { accountIdOf } from '../protocol/messages';
 import { createSession } from './codec';
-import { Pop3Connection, type ReplyInfo } from './connection';
+import { Pop3Connection } from './connection';
+import { loginError } from './errors';
 import { parseMessage, summarize } from './parse';
 import type { MailStore } from './store';
 
@@ -26,21 +27,6 @@ const SUMMARY_BATCH = 200;
 export class Failure extends Error {
   constructor(readonly info: WorkerError) {
     super(info.kind);
-  }
-}
-
-function loginError(r: ReplyInfo): WorkerError {
-  // RFC 2449 §8.1 / RFC 3206: these codes mean "not now", not "wrong password".
-  switch (r.code) {
-    case 'IN-USE':
-      return { kind: 'in-use', detail: r.text };
-    case 'LOGIN-DELAY':
-      return { kind: 'login-delay', detail: r.text };
-    case 'SYS/TEMP':
-    case 'SYS/PERM':
-      return { kind: 'server-trouble', detail: r.text };
-    default:
-      return { kind: 'wrong-password', detail: r.text };
   }
 }
 

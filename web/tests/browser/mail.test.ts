@@ -255,13 +255,18 @@ test('offline: with the proxy stopped, a reload opens the stored mailbox and rea
   proxy = await startProxy(dovecot, proxy.port);
 });
 
-test('wrong password and an unreachable proxy are explained in plain words', async () => {
+test('wrong password, untrusted certificate at the proxy and an unreachable proxy are explained in plain words', async () => {
   const c = await newContext(browser);
   const p = await c.newPage();
   await signIn(p, 'not-the-password');
   await p.getByRole('alert').filter({ hasText: 'The server did not accept the user name or password.' }).waitFor({ timeout: 30_000 });
   await p.screenshot({ path: shot('wrong-password') });
   // A loopback port nobody listens on.
+  await p.getByLabel('Mail server').selectOption('wrong-ca');
+  await p.getByRole('textbox', { name: 'Password' }).fill('alice-pass');
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.getByRole('alert').filter({ hasText: 'could not open a verified secure (TLS) connection' }).waitFor({ timeout: 30_000 });
+  await p.screenshot({ path: shot('tls-failed') });
   await p.getByLabel('Proxy address').fill(`http://127.0.0.1:${await freePort()}`);
   await p.getByLabel('Proxy address').blur();
   await p.getByText('Could not load the server list from the proxy').waitFor();

@@ -99,6 +99,7 @@ export interface Dovecot {
   pop3_port: number;
   pop3s_port: number;
   ca_file: string;
+  other_ca_file: string;
   workdir: string;
 }
 
@@ -145,6 +146,16 @@ export async function startProxy(d: Dovecot, port?: number): Promise<{ proc: Pro
       `port = ${d.pop3s_port}`,
       'security = "tls"',
       `ca_file = ${JSON.stringify(d.ca_file)}`,
+      'server_name = "localhost"',
+      'allow_private = true',
+      // The same server, but trusting an unrelated CA: verification fails.
+      '[[targets]]',
+      'name = "wrong-ca"',
+      'label = "Demo mailbox, certificate not trusted"',
+      `host = "127.0.0.1"`,
+      `port = ${d.pop3s_port}`,
+      'security = "tls"',
+      `ca_file = ${JSON.stringify(d.other_ca_file)}`,
       'server_name = "localhost"',
       'allow_private = true',
       '',
