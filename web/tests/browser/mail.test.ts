@@ -280,6 +280,27 @@ test('wrong password, untrusted certificate at the proxy and an unreachable prox
   await c.close();
 });
 
+test('an OAuth2 token (XOAUTH2 or OAUTHBEARER) and a chosen mechanism (SCRAM-SHA-256) sign in', async () => {
+  assert.ok(dovecot.oauth_tokens_file, 'the harness offers no OAuth token');
+  const token = (JSON.parse(readFileSync(dovecot.oauth_tokens_file, 'utf8')) as Record<string, string>).alice ?? '';
+  for (const [method, secret, isToken] of [['xoauth2', token, true], ['oauthbearer', token, true], ['scram-sha-256', 'alice-pass', false]] as const) {
+    const c = await newContext(browser);
+    const p = await c.newPage();
+    const sent: string[] = [];
+    p.on('websocket', (ws) => ws.on('framesent', (f) => sent.push(String(f.payload).split('\r\n')[0] ?? '')));
+    await p.goto(proxy.url + '/');
+    await p.getByLabel('Mail server').locator('option[value=demo]').waitFor({ state: 'attached' });
+    await p.getByLabel('User name').fill('alice');
+    if (isToken) await p.getByRole('radio', { name: 'OAuth2 access token' }).check();
+    await p.getByRole('textbox', { name: isToken ? 'OAuth2 access token' : 'Password' }).fill(secret);
+    await p.getByLabel('Authentication').selectOption(method);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('listbox', { name: 'Messages' }).getByRole('option').first().waitFor({ timeout: 30_000 });
+    assert.ok(sent.some((l) => l.toUpperCase().startsWith(`AUTH ${method.toUpperCase()}`)), `${method}: sent ${sent.join(' | ')}`);
+    await c.close();
+  }
+});
+
 test('phone-sized screen: one pane at a time', async () => {
   const c = await newContext(browser, { width: 390, height: 844 });
   const p = await c.newPage();

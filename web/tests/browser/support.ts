@@ -101,6 +101,7 @@ export interface Dovecot {
   ca_file: string;
   other_ca_file: string;
   workdir: string;
+  oauth_tokens_file?: string;
 }
 
 /** The private Dovecot of tests/harness with a generated mailbox. */
