@@ -206,8 +206,9 @@ export function App() {
     }
   };
   const signOut = async () => {
-    await worker.request({ type: 'sign-out' });
+    await worker.request({ type: 'sign-out' }).catch(showError);
     localStorage.removeItem(K_SECRET);
+    setFormInit((f) => ({ ...f, secret: '', remember: false }));
     setAccount(null);
     setMessage(null);
     summaries.current = new Map();

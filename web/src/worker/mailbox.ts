@@ -16,10 +16,10 @@ import { accountIdOf } from '../protocol/messages';
 import { createSession } from './codec';
 import { Pop3Connection } from './connection';
 import { loginError } from './errors';
+import { dueForDeletion } from './policy';
 import { parseMessage, summarize } from './parse';
 import type { MailStore } from './store';
 
-const DAY_MS = 86_400_000;
 // Outlook drops sessions idle for about 60 s; a NOOP keeps ours alive.
 const KEEPALIVE_MS = 25_000;
 const SUMMARY_BATCH = 200;
@@ -240,12 +240,13 @@ export class Mailbox {
         if (!(await this.store.hasRaw(accountId, uid))) await this.download(uid);
       }
     }
-    const cutoff = policy.kind === 'after-days' ? Date.now() - policy.days * DAY_MS : Infinity;
+    const now = Date.now();
     for (const s of await this.store.summaries(accountId)) {
       const m = this.onServer.get(s.uid);
       if (!m || this.policyMarked.has(s.uid) || this.userMarked.has(s.uid)) continue;
-      if (!(await this.store.hasRaw(accountId, s.uid))) continue;
-      if (policy.kind === 'after-days' && s.firstSeen > cutoff) continue;
+      // `downloaded` is set in the same IndexedDB transaction that stored
+      // the bytes; check the bytes themselves too before deleting.
+      if (!dueForDeletion(s, policy, now) || !(await this.store.hasRaw(accountId, s.uid))) continue;
       const r = await conn.dele(m.n);
       if (r.ok) this.policyMarked.add(s.uid);
     }
@@ -262,8 +263,11 @@ export class Mailbox {
         this.post({ type: 'progress', what: 'message', uid, done: received, total: Math.max(m.size, received) }),
       );
       if (!r.ok) throw new Failure({ kind: 'server-trouble', detail: r.text });
-      await this.store.putRaw(this.accountId as string, uid, r.bytes);
+      const accountId = this.accountId as string;
+      await this.store.putRaw(accountId, uid, r.bytes);
       this.post({ type: 'progress', what: 'message', uid, done: r.bytes.length, total: r.bytes.length });
+      const s = (await this.store.summaries(accountId)).find((x) => x.uid === uid);
+      if (s) this.post({ type: 'summaries', accountId, summaries: [s], removed: [] });
       return r.bytes;
     } catch (e) {
       if (e instanceof Failure) throw e;
@@ -279,8 +283,6 @@ export class Mailbox {
     if (!raw) {
       if (accountId !== this.accountId || !this.conn) throw new Failure({ kind: 'not-stored', detail: '' });
       raw = await this.download(uid);
-      const s = (await this.store.summaries(accountId)).find((x) => x.uid === uid);
-      if (s) this.post({ type: 'summaries', accountId, summaries: [s], removed: [] });
     }
     return parseMessage(raw, { accountId, uid }, fallbackCharset);
   }
@@ -402,7 +404,21 @@ export class Mailbox {
     this.policyMarked.clear();
   }
 
-  signOut(): void {
+  /**
+   * Ends the session with QUIT, which commits every DELE of this session
+   * (RFC 1939 §6), then forgets the credentials.
+   */
+  async signOut(): Promise<void> {
+    const conn = this.conn;
+    this.stopKeepalive();
+    if (conn && !conn.closed) {
+      try {
+        await conn.quit();
+        if (this.accountId && this.userMarked.size) await this.store.removeMessages(this.accountId, [...this.userMarked]);
+      } catch {
+        // The connection is gone: nothing was committed, nothing to undo.
+      }
+    }
     this.disconnect();
     this.signIn = null;
     this.phase('idle');

@@ -38,7 +38,7 @@ async function handle(req: Request): Promise<{ result: ResultOf[Request['type']]
     case 'commit':
       return { result: await mailbox.commit(), transfer: [] };
     case 'sign-out':
-      mailbox.signOut();
+      await mailbox.signOut();
       return { result: {}, transfer: [] };
     case 'storage':
       return { result: await store.storageInfo(), transfer: [] };
