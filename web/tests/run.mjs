@@ -1,7 +1,7 @@
 // Runs the web app's tests with node's own test runner. The TypeScript test
 // files are bundled by esbuild (already a dependency of Vite) into
 // .test-build/, because Node 20 cannot load TypeScript itself.
-// Usage: node tests/run.mjs [unit|browser]...   (default: both)
+// Usage: node tests/run.mjs [unit|browser|browser/FILE.test.ts]...   (default: unit browser)
 import { build } from 'esbuild';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -15,6 +15,11 @@ const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', '
 rmSync(out, { recursive: true, force: true });
 const entries = [];
 for (const suite of suites) {
+  // A single file (browser/mail.test.ts) or a suite directory (unit, browser).
+  if (suite.endsWith('.test.ts')) {
+    entries.push(join(web, 'tests', suite));
+    continue;
+  }
   const dir = join(web, 'tests', suite);
   if (!existsSync(dir)) continue;
   for (const f of readdirSync(dir)) {

@@ -14,6 +14,7 @@ import {
   shot,
   startDovecot,
   startProxy,
+  startRelay,
   type Dovecot,
   type Proc,
 } from './support';
@@ -21,6 +22,7 @@ import {
 let browser: Browser;
 let dovecot: Dovecot;
 let proxy: { proc: Proc; url: string; port: number };
+let relay: { proc: Proc; port: number };
 let ctx: BrowserContext;
 let page: Page;
 /** Requests the page made to anything but the proxy (must stay empty). */
@@ -29,7 +31,8 @@ const dialogs: string[] = [];
 
 before(async () => {
   dovecot = await startDovecot('demo');
-  proxy = await startProxy(dovecot);
+  relay = await startRelay(dovecot.pop3s_port, 1_000_000);
+  proxy = await startProxy(dovecot, undefined, relay.port);
   browser = await launchBrowser();
   ctx = await newContext(browser);
   page = await ctx.newPage();
@@ -46,6 +49,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await proxy?.proc.stop();
+  await relay?.proc.stop();
   await dovecot?.proc.stop();
 });
 
@@ -252,7 +256,7 @@ test('offline: with the proxy stopped, a reload opens the stored mailbox and rea
   await row('Demo 10').click();
   await page.keyboard.press('Enter');
   await page.getByRole('alert').filter({ hasText: 'not stored on this device' }).waitFor();
-  proxy = await startProxy(dovecot, proxy.port);
+  proxy = await startProxy(dovecot, proxy.port, relay.port);
 });
 
 test('wrong password, untrusted certificate at the proxy and an unreachable proxy are explained in plain words', async () => {
@@ -315,5 +319,36 @@ test('phone-sized screen: one pane at a time', async () => {
   await p.screenshot({ path: shot('phone-reader') });
   await p.getByRole('button', { name: 'Back to list' }).click();
   assert.equal(await p.getByRole('listbox', { name: 'Messages' }).isVisible(), true);
+  await c.close();
+});
+
+test('connection lost mid-download: the page says so and what was kept', async () => {
+  // Target "slow" reaches the same Dovecot through a 1 MB/s relay, so the
+  // 10 MB message is still arriving when the proxy dies.
+  const c = await newContext(browser);
+  const p = await c.newPage();
+  await p.goto(proxy.url + '/');
+  await p.getByLabel('Mail server').locator('option[value=slow]').waitFor({ state: 'attached' });
+  await p.getByLabel('Mail server').selectOption('slow');
+  await p.getByLabel('User name').fill('alice');
+  await p.getByRole('textbox', { name: 'Password' }).fill('alice-pass');
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  const rows = p.getByRole('listbox', { name: 'Messages' }).getByRole('option');
+  await p.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 60_000 });
+  await rows.filter({ hasText: '演示 02' }).click();
+  await p.keyboard.press('Enter');
+  await p.locator('#reader-subject').filter({ hasText: '演示 02' }).waitFor({ timeout: 30_000 });
+  await rows.filter({ hasText: 'Demo 14' }).click();
+  await p.keyboard.press('Enter');
+  await p.getByRole('progressbar', { name: 'Downloading message' }).waitFor({ timeout: 30_000 });
+  await proxy.proc.stop('SIGKILL');
+  const alert = p.getByRole('alert').filter({ hasText: 'The connection was lost.' });
+  await alert.waitFor({ timeout: 30_000 });
+  assert.match(await alert.innerText(), /\b1 downloaded message\(s\) are kept on this device and can still be read/);
+  await p.screenshot({ path: shot('connection-lost') });
+  // What was kept still reads.
+  await rows.filter({ hasText: '演示 02' }).click();
+  await p.keyboard.press('Enter');
+  await p.locator('.textbody').filter({ hasText: '这是一封 UTF-8 编码的简体中文邮件' }).waitFor();
   await c.close();
 });

@@ -58,7 +58,7 @@ export function freePort(): Promise<number> {
 export interface Proc {
   child: ChildProcess;
   output: () => string;
-  stop: () => Promise<void>;
+  stop: (signal?: NodeJS.Signals) => Promise<void>;
 }
 
 export function startProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
@@ -70,9 +70,9 @@ export function startProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv
   return {
     child,
     output: () => out,
-    stop: async () => {
+    stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
+      child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
       clearTimeout(timer);
@@ -127,8 +127,26 @@ export function proxyBinary(): string {
   return found;
 }
 
-/** pop3ws-proxy serving web/dist, with the Dovecot as target "demo". */
-export async function startProxy(d: Dovecot, port?: number): Promise<{ proc: Proc; url: string; port: number }> {
+/** The harness's delay relay in front of a port, with a bandwidth cap. */
+export async function startRelay(targetPort: number, rateBytesPerSecond: number): Promise<{ proc: Proc; port: number }> {
+  const proc = startProcess(
+    '/usr/bin/python3',
+    ['-m', 'pop3ws_harness', 'delayrelay', '--target', `127.0.0.1:${targetPort}`, '--delay-ms', '1', '--rate', String(rateBytesPerSecond)],
+    { PYTHONPATH: join(REPO, 'tests', 'harness') },
+  );
+  const info = await waitFor('delay relay', proc, () => {
+    const line = proc.output().split('\n').find((l) => l.startsWith('{'));
+    return line ? (JSON.parse(line) as { port: number }) : null;
+  });
+  return { proc, port: info.port };
+}
+
+/**
+ * pop3ws-proxy serving web/dist, with the Dovecot as target "demo", the same
+ * Dovecot behind an untrusted CA as "wrong-ca", and, given a relay port, the
+ * same Dovecot through that relay as "slow".
+ */
+export async function startProxy(d: Dovecot, port?: number, relayPort?: number): Promise<{ proc: Proc; url: string; port: number }> {
   const p = port ?? (await freePort());
   const url = `http://127.0.0.1:${p}`;
   const dir = mkdtempSync(join(tmpdir(), 'pop3ws-web-test-'));
@@ -159,6 +177,19 @@ export async function startProxy(d: Dovecot, port?: number): Promise<{ proc: Pro
       `ca_file = ${JSON.stringify(d.other_ca_file)}`,
       'server_name = "localhost"',
       'allow_private = true',
+      ...(relayPort
+        ? [
+            '[[targets]]',
+            'name = "slow"',
+            'label = "Demo mailbox over a slow link"',
+            'host = "127.0.0.1"',
+            `port = ${relayPort}`,
+            'security = "tls"',
+            `ca_file = ${JSON.stringify(d.ca_file)}`,
+            'server_name = "localhost"',
+            'allow_private = true',
+          ]
+        : []),
       '',
     ].join('\n'),
   );
