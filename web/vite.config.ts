@@ -18,9 +18,16 @@ function copyCodec(): Plugin {
     name: 'pop3ws-copy-codec',
     buildStart() {
       mkdirSync(generated, { recursive: true });
+      const missing: string[] = [];
       for (const f of ['pop3ws_codec.mjs', 'pop3ws_codec.wasm']) {
         const src = resolve(wasmDir, f);
         if (existsSync(src)) copyFileSync(src, resolve(generated, f));
+        else missing.push(src);
+      }
+      // An app without its codec cannot read mail: fail the production build
+      // (the dev server still starts, so the UI can be worked on alone).
+      if (missing.length && this.meta.watchMode === false && process.env.POP3WS_ALLOW_NO_CODEC !== '1') {
+        this.error(`POP3 codec not built: ${missing.join(', ')}. Run \`cmake --preset wasm && cmake --build --preset wasm\` or set POP3WS_WASM_DIR.`);
       }
     },
   };
