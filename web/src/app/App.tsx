@@ -295,9 +295,15 @@ export function App() {
           <span class="spacer" />
           {account && (
             <>
-              <button type="button" onClick={() => void refresh()} disabled={busy || phase === 'listing'}>
-                {t('refresh')}
-              </button>
+              {phase !== 'idle' && phase !== 'closed' ? (
+                <button type="button" onClick={() => void refresh()} disabled={busy || phase === 'listing'}>
+                  {t('refresh')}
+                </button>
+              ) : (
+                <button type="button" onClick={() => setAccount(null)} disabled={busy}>
+                  {t('signIn')}
+                </button>
+              )}
               <button type="button" aria-expanded={panel === 'protocol'} onClick={() => setPanel(panel === 'protocol' ? 'none' : 'protocol')}>
                 {t('protocol')}
               </button>

@@ -266,7 +266,7 @@ export class Mailbox {
       const accountId = this.accountId as string;
       await this.store.putRaw(accountId, uid, r.bytes);
       this.post({ type: 'progress', what: 'message', uid, done: r.bytes.length, total: r.bytes.length });
-      const s = (await this.store.summaries(accountId)).find((x) => x.uid === uid);
+      const s = await this.store.getSummary(accountId, uid);
       if (s) this.post({ type: 'summaries', accountId, summaries: [s], removed: [] });
       return r.bytes;
     } catch (e) {
@@ -300,8 +300,11 @@ export class Mailbox {
 
   private async setMarked(uids: string[], marked: boolean): Promise<void> {
     if (!this.accountId) return;
-    const all = await this.store.summaries(this.accountId);
-    const changed = all.filter((s) => uids.includes(s.uid)).map((s) => ({ ...s, markedForDeletion: marked }));
+    const changed: Summary[] = [];
+    for (const uid of uids) {
+      const s = await this.store.getSummary(this.accountId, uid);
+      if (s) changed.push({ ...s, markedForDeletion: marked });
+    }
     await this.store.putSummaries(changed);
     this.post({ type: 'summaries', accountId: this.accountId, summaries: changed, removed: [] });
   }

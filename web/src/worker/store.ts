@@ -76,6 +76,10 @@ export class MailStore {
     return this.db.getAllFromIndex('summaries', 'byAccount', accountId);
   }
 
+  async getSummary(accountId: string, uid: string): Promise<Summary | undefined> {
+    return this.db.get('summaries', [accountId, uid]);
+  }
+
   async putSummaries(list: Summary[]): Promise<void> {
     const tx = this.db.transaction('summaries', 'readwrite');
     await Promise.all([...list.map((s) => tx.store.put(s)), tx.done]);

@@ -256,7 +256,13 @@ test('offline: with the proxy stopped, a reload opens the stored mailbox and rea
   await row('Demo 10').click();
   await page.keyboard.press('Enter');
   await page.getByRole('alert').filter({ hasText: 'not stored on this device' }).waitFor();
+  // Back online: "Sign in" from the offline mailbox.
   proxy = await startProxy(dovecot, proxy.port, relay.port);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('textbox', { name: 'Password' }).fill('alice-pass');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 30_000 });
+  assert.equal(await list().getByRole('option').count(), 13);
 });
 
 test('wrong password, untrusted certificate at the proxy and an unreachable proxy are explained in plain words', async () => {
