@@ -1,14 +1,30 @@
 #include "asio_streams.hpp"
 
+#include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
+
+#include <openssl/err.h>
+
+#include <cerrno>
+#include <climits>
+#include <stdexcept>
+#include <vector>
 
 namespace pop3ws::proxy {
 namespace asio = boost::asio;
 using boost::system::error_code;
+using tcp = asio::ip::tcp;
+
+char* thread_read_buffer(std::size_t size) {
+  thread_local std::vector<char> buffer;
+  if (buffer.size() < size) buffer.resize(size);
+  return buffer.data();
+}
 
 namespace {
-std::string endpoint_address(const asio::ip::tcp::socket& s) {
+std::string endpoint_address(const tcp::socket& s) {
   error_code ec;
   auto ep = s.remote_endpoint(ec);
   if (ec) return "?";
@@ -16,17 +32,31 @@ std::string endpoint_address(const asio::ip::tcp::socket& s) {
 }
 }  // namespace
 
-void TcpStream::async_start(Done on_ok, std::function<void(const error_code&)>) {
-  asio::post(socket_.get_executor(), std::move(on_ok));
+// ---- TcpStream
+
+TcpStream::TcpStream(tcp::socket socket) : socket_(std::move(socket)) {
+  error_code ec;
+  socket_.non_blocking(true, ec);  // read_some after a readiness wait must not block
 }
 
-void TcpStream::async_read_some(asio::mutable_buffer buf, Handler h) { socket_.async_read_some(buf, std::move(h)); }
+void TcpStream::async_start(Done on_ok, ErrorHandler) { asio::post(socket_.get_executor(), std::move(on_ok)); }
 
-void TcpStream::async_write(asio::const_buffer buf, Handler h) { asio::async_write(socket_, buf, std::move(h)); }
+void TcpStream::async_read(std::size_t max, ReadHandler h) {
+  socket_.async_wait(tcp::socket::wait_read, [this, max, h = std::move(h)](const error_code& ec) mutable {
+    if (ec) return h(ec, nullptr, 0);
+    char* buf = thread_read_buffer(max);
+    error_code rec;
+    const std::size_t n = socket_.read_some(asio::buffer(buf, max), rec);
+    if (rec == asio::error::would_block || rec == asio::error::try_again) return async_read(max, std::move(h));
+    h(rec, buf, n);
+  });
+}
+
+void TcpStream::async_write(asio::const_buffer buf, WriteHandler h) { asio::async_write(socket_, buf, std::move(h)); }
 
 void TcpStream::shutdown_send() {
   error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  socket_.shutdown(tcp::socket::shutdown_send, ec);
 }
 
 void TcpStream::close() {
@@ -36,28 +66,145 @@ void TcpStream::close() {
 
 std::string TcpStream::remote_address() const { return endpoint_address(socket_); }
 
-void TlsStream::async_start(Done on_ok, std::function<void(const error_code&)> on_error) {
-  stream_.async_handshake(asio::ssl::stream_base::server,
-                          [ok = std::move(on_ok), err = std::move(on_error)](const error_code& ec) {
-                            if (ec) err(ec);
-                            else ok();
-                          });
+// ---- TlsStream
+
+TlsStream::TlsStream(tcp::socket socket, SSL_CTX* ctx, Role role) : socket_(std::move(socket)) {
+  error_code ec;
+  socket_.non_blocking(true, ec);  // OpenSSL reads and writes the descriptor itself
+  ssl_ = SSL_new(ctx);
+  if (!ssl_) throw std::runtime_error("SSL_new failed");
+  SSL_set_fd(ssl_, socket_.native_handle());
+  // Partial writes let one SSL_write call go out as far as the socket
+  // allows; a retried write may come from a moved std::string buffer.
+  SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+  if (role == Role::client) SSL_set_connect_state(ssl_);
+  else SSL_set_accept_state(ssl_);
 }
 
-void TlsStream::async_read_some(asio::mutable_buffer buf, Handler h) { stream_.async_read_some(buf, std::move(h)); }
+TlsStream::~TlsStream() { SSL_free(ssl_); }
 
-void TlsStream::async_write(asio::const_buffer buf, Handler h) { asio::async_write(stream_, buf, std::move(h)); }
+// Maps an OpenSSL failure to an error code in the categories Boost.Asio's
+// own ssl::stream uses, so callers can test for eof and stream_truncated.
+error_code TlsStream::error_from(int ret, int ssl_error) {
+  switch (ssl_error) {
+    case SSL_ERROR_ZERO_RETURN:
+      return asio::error::eof;  // close_notify received
+    case SSL_ERROR_SYSCALL: {
+      const int saved = errno;
+      if (ERR_peek_error() == 0) {
+        if (ret == 0 || saved == 0) return asio::ssl::error::stream_truncated;  // EOF without close_notify
+        return error_code(saved, asio::error::get_system_category());
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  const unsigned long e = ERR_get_error();
+  if (e == 0) return asio::error::fault;
+  if (ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING) return asio::ssl::error::stream_truncated;
+  return error_code(static_cast<int>(e), asio::error::get_ssl_category());
+}
+
+void TlsStream::wait_for(int ssl_error, ErrorHandler then) {
+  socket_.async_wait(ssl_error == SSL_ERROR_WANT_WRITE ? tcp::socket::wait_write : tcp::socket::wait_read,
+                     [this, then = std::move(then)](const error_code& ec) {
+                       if (!ec && closed_) return then(asio::error::operation_aborted);
+                       then(ec);
+                     });
+}
+
+void TlsStream::async_handshake(ErrorHandler done) {
+  asio::post(socket_.get_executor(), [this, done = std::move(done)]() mutable { handshake_step(std::move(done)); });
+}
+
+void TlsStream::handshake_step(ErrorHandler done) {
+  if (closed_) return done(asio::error::operation_aborted);
+  ERR_clear_error();
+  const int r = SSL_do_handshake(ssl_);
+  if (r == 1) return done(error_code());
+  const int e = SSL_get_error(ssl_, r);
+  if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+    return wait_for(e, [this, done = std::move(done)](const error_code& ec) mutable {
+      if (ec) return done(ec);
+      handshake_step(std::move(done));
+    });
+  done(error_from(r, e));
+}
+
+void TlsStream::async_start(Done on_ok, ErrorHandler on_error) {
+  async_handshake([ok = std::move(on_ok), err = std::move(on_error)](const error_code& ec) {
+    if (ec) err(ec);
+    else ok();
+  });
+}
+
+void TlsStream::async_read(std::size_t max, ReadHandler h) {
+  if (!closed_ && SSL_has_pending(ssl_)) {
+    // Decrypted or unprocessed bytes are already inside OpenSSL: the socket
+    // may never become readable again for them.
+    asio::post(socket_.get_executor(), [this, max, h = std::move(h)]() mutable { read_step(max, std::move(h)); });
+    return;
+  }
+  wait_for(SSL_ERROR_WANT_READ, [this, max, h = std::move(h)](const error_code& ec) mutable {
+    if (ec) return h(ec, nullptr, 0);
+    read_step(max, std::move(h));
+  });
+}
+
+void TlsStream::read_step(std::size_t max, ReadHandler h) {
+  if (closed_) return h(asio::error::operation_aborted, nullptr, 0);
+  char* buf = thread_read_buffer(max);
+  ERR_clear_error();
+  const int r = SSL_read(ssl_, buf, static_cast<int>(std::min<std::size_t>(max, INT_MAX)));
+  if (r > 0) return h(error_code(), buf, static_cast<std::size_t>(r));
+  const int e = SSL_get_error(ssl_, r);
+  if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+    return wait_for(e, [this, max, h = std::move(h)](const error_code& ec) mutable {
+      if (ec) return h(ec, nullptr, 0);
+      read_step(max, std::move(h));
+    });
+  h(error_from(r, e), nullptr, 0);
+}
+
+void TlsStream::async_write(asio::const_buffer buf, WriteHandler h) {
+  asio::post(socket_.get_executor(), [this, buf, h = std::move(h)]() mutable { write_step(buf, 0, std::move(h)); });
+}
+
+void TlsStream::write_step(asio::const_buffer buf, std::size_t done, WriteHandler h) {
+  const char* data = static_cast<const char*>(buf.data());
+  while (done < buf.size()) {
+    if (closed_) return h(asio::error::operation_aborted, done);
+    ERR_clear_error();
+    const int r = SSL_write(ssl_, data + done, static_cast<int>(std::min<std::size_t>(buf.size() - done, INT_MAX)));
+    if (r > 0) {
+      done += static_cast<std::size_t>(r);
+      continue;
+    }
+    const int e = SSL_get_error(ssl_, r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+      return wait_for(e, [this, buf, done, h = std::move(h)](const error_code& ec) mutable {
+        if (ec) return h(ec, done);
+        write_step(buf, done, std::move(h));
+      });
+    return h(error_from(r, e), done);
+  }
+  h(error_code(), done);
+}
 
 void TlsStream::shutdown_send() {
   error_code ec;
-  stream_.lowest_layer().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  socket_.shutdown(tcp::socket::shutdown_send, ec);
 }
 
 void TlsStream::close() {
+  // The descriptor number may be reused once closed: OpenSSL must not touch
+  // it again, hence closed_ checked before every SSL call.
+  closed_ = true;
   error_code ec;
-  stream_.lowest_layer().close(ec);
+  socket_.close(ec);
 }
 
-std::string TlsStream::remote_address() const { return endpoint_address(stream_.next_layer()); }
+std::string TlsStream::remote_address() const { return endpoint_address(socket_); }
 
 }  // namespace pop3ws::proxy

@@ -1,30 +1,31 @@
-// Stream over a TCP socket, and over TLS on a TCP socket (OpenSSL through
-// boost::asio::ssl). STARTTLS upgrades a TcpStream by moving its socket into
-// a TlsStream.
+// Stream over a TCP socket, and over TLS on a TCP socket.
+//
+// TlsStream drives OpenSSL directly on the socket's descriptor
+// (SSL_set_fd, non-blocking) and waits for readiness with Asio, as nginx
+// does, instead of using boost::asio::ssl::stream: that class keeps two
+// 17 KB record buffers per connection for its whole life, which dominated
+// the memory of idle sessions. OpenSSL with SSL_MODE_RELEASE_BUFFERS frees
+// its own buffers between records.
 #pragma once
 
 #include "stream.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
 
-#include <memory>
+#include <openssl/ssl.h>
 
 namespace pop3ws::proxy {
 
 class TcpStream final : public Stream {
  public:
-  explicit TcpStream(boost::asio::ip::tcp::socket socket) : socket_(std::move(socket)) {}
-  void async_start(Done on_ok, std::function<void(const boost::system::error_code&)> on_error) override;
-  void async_read_some(boost::asio::mutable_buffer buf, Handler h) override;
-  void async_write(boost::asio::const_buffer buf, Handler h) override;
+  explicit TcpStream(boost::asio::ip::tcp::socket socket);
+  void async_start(Done on_ok, ErrorHandler on_error) override;
+  void async_read(std::size_t max, ReadHandler h) override;
+  void async_write(boost::asio::const_buffer buf, WriteHandler h) override;
   void shutdown_send() override;
   void close() override;
   boost::asio::any_io_executor get_executor() override { return socket_.get_executor(); }
   std::string remote_address() const override;
-  boost::asio::ip::tcp::socket& socket() { return socket_; }
-  boost::asio::ip::tcp::socket release() { return std::move(socket_); }
 
  private:
   boost::asio::ip::tcp::socket socket_;
@@ -32,19 +33,34 @@ class TcpStream final : public Stream {
 
 class TlsStream final : public Stream {
  public:
-  TlsStream(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context& ctx) : stream_(std::move(socket), ctx) {}
-  // Server side (wss listener): async_start runs the TLS handshake.
-  void async_start(Done on_ok, std::function<void(const boost::system::error_code&)> on_error) override;
-  void async_read_some(boost::asio::mutable_buffer buf, Handler h) override;
-  void async_write(boost::asio::const_buffer buf, Handler h) override;
+  enum class Role { client, server };
+  TlsStream(boost::asio::ip::tcp::socket socket, SSL_CTX* ctx, Role role);
+  ~TlsStream() override;
+  TlsStream(const TlsStream&) = delete;
+  TlsStream& operator=(const TlsStream&) = delete;
+
+  SSL* ssl() const { return ssl_; }
+  void async_handshake(ErrorHandler done);
+
+  // Server side (wss listener): runs the TLS handshake.
+  void async_start(Done on_ok, ErrorHandler on_error) override;
+  void async_read(std::size_t max, ReadHandler h) override;
+  void async_write(boost::asio::const_buffer buf, WriteHandler h) override;
   void shutdown_send() override;
   void close() override;
-  boost::asio::any_io_executor get_executor() override { return stream_.get_executor(); }
+  boost::asio::any_io_executor get_executor() override { return socket_.get_executor(); }
   std::string remote_address() const override;
-  boost::asio::ssl::stream<boost::asio::ip::tcp::socket>& tls() { return stream_; }
 
  private:
-  boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream_;
+  void handshake_step(ErrorHandler done);
+  void read_step(std::size_t max, ReadHandler h);
+  void write_step(boost::asio::const_buffer buf, std::size_t done, WriteHandler h);
+  void wait_for(int ssl_error, ErrorHandler then);
+  boost::system::error_code error_from(int ret, int ssl_error);
+
+  boost::asio::ip::tcp::socket socket_;
+  SSL* ssl_ = nullptr;
+  bool closed_ = false;
 };
 
 }  // namespace pop3ws::proxy

@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <csignal>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -83,7 +84,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
     }
     socket.set_option(tcp::no_delay(true), ignored);
     std::unique_ptr<Stream> stream;
-    if (srv_.listen_tls_) stream = std::make_unique<TlsStream>(std::move(socket), *srv_.listen_tls_);
+    if (srv_.listen_tls_)
+      stream = std::make_unique<TlsStream>(std::move(socket), srv_.listen_tls_->native_handle(), TlsStream::Role::server);
     else stream = std::make_unique<TcpStream>(std::move(socket));
     SessionOptions o;
     o.id = ++srv_.next_id_;
@@ -120,6 +122,9 @@ Server::Server(Config cfg)
       ctx_{cfg_, metrics_, *connectors_, *http_, registry_},
       signals_(ioc_, SIGTERM, SIGINT),
       drain_timer_(ioc_) {
+  // OpenSSL writes to sockets with write(2), not send(MSG_NOSIGNAL): a page
+  // that disconnects mid-write would otherwise kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
   if (cfg_.tls) listen_tls_ = make_server_context(*cfg_.tls);
   for (const auto& l : cfg_.listen) listeners_.push_back(std::make_shared<Listener>(*this, to_endpoint(l)));
 }

@@ -72,7 +72,6 @@ void Session::on_started() {
   o.secure = opts_.secure;
   o.remote_endpoint = opts_.peer;
   codec_ = make_ws_codec(*this, o);
-  client_buf_.resize(ctx_.config.limits.read_chunk_bytes);
   do_client_read();
 }
 
@@ -85,12 +84,13 @@ void Session::do_client_read() {
   const bool server_takes_bytes = upstream_connecting_ || (upstream_ && !upstream_fin_sent_ && !upstream_write_failed_);
   if (!codec_done_ && server_takes_bytes && to_upstream_.size() >= ctx_.config.limits.buffer_bytes) return;
   client_reading_ = true;
-  client_->async_read_some(asio::buffer(client_buf_), [self = shared_from_this()](const error_code& ec, std::size_t n) {
-    self->on_client_read(ec, n);
-  });
+  client_->async_read(ctx_.config.limits.read_chunk_bytes,
+                      [self = shared_from_this()](const error_code& ec, const char* data, std::size_t n) {
+                        self->on_client_read(ec, data, n);
+                      });
 }
 
-void Session::on_client_read(const error_code& ec, std::size_t n) {
+void Session::on_client_read(const error_code& ec, const char* data, std::size_t n) {
   client_reading_ = false;
   if (finished_) return;
   if (ec) {
@@ -101,7 +101,7 @@ void Session::on_client_read(const error_code& ec, std::size_t n) {
     maybe_finish();
     return;
   }
-  if (!codec_done_) codec_->feed(client_buf_.data(), n);  // after the codec is done, input is discarded
+  if (!codec_done_) codec_->feed(data, n);  // after the codec is done, input is discarded
   do_client_read();
 }
 
@@ -249,7 +249,6 @@ void Session::on_upstream(UpstreamResult r) {
     ctx_.metrics.bytes_to_client.fetch_add(r.greeting.size(), std::memory_order_relaxed);
     codec_->send_binary(r.greeting.data(), r.greeting.size());
   }
-  upstream_buf_.resize(ctx_.config.limits.read_chunk_bytes);
   do_upstream_read();
   do_upstream_write();
   maybe_end_upstream();
@@ -260,13 +259,13 @@ void Session::do_upstream_read() {
   // Backpressure towards the server: a slow page stops us reading.
   if (!codec_done_ && to_client_.size() >= ctx_.config.limits.buffer_bytes) return;
   upstream_reading_ = true;
-  upstream_->async_read_some(asio::buffer(upstream_buf_),
-                             [self = shared_from_this()](const error_code& ec, std::size_t n) {
-                               self->on_upstream_read(ec, n);
-                             });
+  upstream_->async_read(ctx_.config.limits.read_chunk_bytes,
+                        [self = shared_from_this()](const error_code& ec, const char* data, std::size_t n) {
+                          self->on_upstream_read(ec, data, n);
+                        });
 }
 
-void Session::on_upstream_read(const error_code& ec, std::size_t n) {
+void Session::on_upstream_read(const error_code& ec, const char* data, std::size_t n) {
   upstream_reading_ = false;
   if (finished_) return;
   if (ec) {
@@ -289,7 +288,7 @@ void Session::on_upstream_read(const error_code& ec, std::size_t n) {
     touch();
     bytes_down_ += n;
     ctx_.metrics.bytes_to_client.fetch_add(n, std::memory_order_relaxed);
-    codec_->send_binary(upstream_buf_.data(), n);
+    codec_->send_binary(data, n);
   }
   do_upstream_read();
 }

@@ -73,12 +73,12 @@ class Session final : public std::enable_shared_from_this<Session>, private WsCo
 
   void on_started();
   void do_client_read();
-  void on_client_read(const boost::system::error_code& ec, std::size_t n);
+  void on_client_read(const boost::system::error_code& ec, const char* data, std::size_t n);
   void do_client_write();
   void on_client_write(const boost::system::error_code& ec);
   void on_upstream(UpstreamResult r);
   void do_upstream_read();
-  void on_upstream_read(const boost::system::error_code& ec, std::size_t n);
+  void on_upstream_read(const boost::system::error_code& ec, const char* data, std::size_t n);
   void do_upstream_write();
   void on_upstream_write(const boost::system::error_code& ec);
 
@@ -110,7 +110,6 @@ class Session final : public std::enable_shared_from_this<Session>, private WsCo
   std::string detail_;
   std::uint16_t page_close_code_ = 0;
 
-  std::vector<char> client_buf_, upstream_buf_;
   OutQueue to_client_, to_upstream_;
   std::size_t peak_to_client_ = 0, peak_to_upstream_ = 0;
   std::uint64_t bytes_up_ = 0, bytes_down_ = 0;

@@ -153,15 +153,14 @@ class AsioConnector final : public UpstreamConnector, public std::enable_shared_
   }
 
   void start_tls() {
-    tls_ = std::make_unique<TlsStream>(std::move(socket_), factory_.context_for(target_));
-    if (!prepare_client_ssl(tls_->tls().native_handle(), target_))
-      return fail(CloseReason::tls_failed, "cannot set the server name");
-    tls_->tls().async_handshake(asio::ssl::stream_base::client,
-                                [self = shared_from_this()](const error_code& ec) { self->on_handshake(ec); });
+    tls_ = std::make_unique<TlsStream>(std::move(socket_), factory_.context_for(target_).native_handle(),
+                                       TlsStream::Role::client);
+    if (!prepare_client_ssl(tls_->ssl(), target_)) return fail(CloseReason::tls_failed, "cannot set the server name");
+    tls_->async_handshake([self = shared_from_this()](const error_code& ec) { self->on_handshake(ec); });
   }
 
   void on_handshake(const error_code& ec) {
-    SSL* s = tls_->tls().native_handle();
+    SSL* s = tls_->ssl();
     if (ec || cancelled_) {
       if (!timeout_ && is_verify_failure(ec, s))
         return fail(CloseReason::tls_verify_failed,

@@ -27,20 +27,24 @@ struct Pipe {
   bool dead = false;   // test teardown: complete nothing, the io_context is going away
   std::size_t total_written = 0;
   struct Reader {
-    boost::asio::mutable_buffer b;
-    Stream::Handler h;
+    std::size_t max;
+    Stream::ReadHandler h;
   };
   struct Writer {
     boost::asio::const_buffer b;
     std::size_t done;
-    Stream::Handler h;
+    Stream::WriteHandler h;
   };
   std::optional<Reader> reader;
   std::optional<Writer> writer;
 
-  void complete(Stream::Handler h, boost::system::error_code ec, std::size_t n) {
+  void complete(Stream::WriteHandler h, boost::system::error_code ec, std::size_t n) {
     if (dead) return;
     boost::asio::post(ex, [h = std::move(h), ec, n] { h(ec, n); });
+  }
+  void deliver(Stream::ReadHandler h, boost::system::error_code ec, std::string data) {
+    if (dead) return;
+    boost::asio::post(ex, [h = std::move(h), ec, d = std::move(data)] { h(ec, d.data(), d.size()); });
   }
 
   void pump() {
@@ -69,14 +73,14 @@ struct Pipe {
       }
       if (reader) {
         if (!buf.empty()) {
-          const std::size_t n = std::min(buf.size(), reader->b.size());
-          std::memcpy(reader->b.data(), buf.data(), n);
+          const std::size_t n = std::min(buf.size(), reader->max);
+          std::string chunk = buf.substr(0, n);
           buf.erase(0, n);
-          complete(std::move(reader->h), {}, n);
+          deliver(std::move(reader->h), {}, std::move(chunk));
           reader.reset();
           progressed = true;
         } else if (eof) {
-          complete(std::move(reader->h), boost::asio::error::eof, 0);
+          deliver(std::move(reader->h), boost::asio::error::eof, {});
           reader.reset();
           progressed = true;
         }
@@ -91,15 +95,13 @@ class MemoryStream final : public Stream {
       : ex_(std::move(ex)), in_(std::move(in)), out_(std::move(out)) {}
   ~MemoryStream() override { close(); }
 
-  void async_start(Done ok, std::function<void(const boost::system::error_code&)>) override {
-    boost::asio::post(ex_, std::move(ok));
-  }
-  void async_read_some(boost::asio::mutable_buffer b, Handler h) override {
-    if (closed_) return in_->complete(std::move(h), boost::asio::error::bad_descriptor, 0);
-    in_->reader = Pipe::Reader{b, std::move(h)};
+  void async_start(Done ok, ErrorHandler) override { boost::asio::post(ex_, std::move(ok)); }
+  void async_read(std::size_t max, ReadHandler h) override {
+    if (closed_) return in_->deliver(std::move(h), boost::asio::error::bad_descriptor, {});
+    in_->reader = Pipe::Reader{max, std::move(h)};
     in_->pump();
   }
-  void async_write(boost::asio::const_buffer b, Handler h) override {
+  void async_write(boost::asio::const_buffer b, WriteHandler h) override {
     if (closed_ || out_->eof) return out_->complete(std::move(h), boost::asio::error::bad_descriptor, 0);
     out_->writer = Pipe::Writer{b, 0, std::move(h)};
     out_->pump();
@@ -112,7 +114,7 @@ class MemoryStream final : public Stream {
     if (closed_) return;
     closed_ = true;
     if (in_->reader) {
-      in_->complete(std::move(in_->reader->h), boost::asio::error::operation_aborted, 0);
+      in_->deliver(std::move(in_->reader->h), boost::asio::error::operation_aborted, {});
       in_->reader.reset();
     }
     if (out_->writer) {

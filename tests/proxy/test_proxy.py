@@ -561,10 +561,13 @@ def test_wss_listener(dovecot, tmp_path):
             with socket.create_connection(("127.0.0.1", p.port), timeout=10) as s:
                 old.wrap_socket(s, server_hostname="localhost")
         # A plain-text request on the TLS port goes nowhere.
-        status = None
+        status = b""
         with socket.create_connection(("127.0.0.1", p.port), timeout=10) as s:
             s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-            status = s.recv(100)
+            try:
+                status = s.recv(100)
+            except ConnectionResetError:
+                pass
         assert not status.startswith(b"HTTP/1.1 200")
 
 
