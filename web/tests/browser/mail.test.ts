@@ -106,6 +106,15 @@ test('sign in lists the mailbox newest first, from UIDL/LIST/TOP', async () => {
   // Attachment hint from the header alone (multipart/mixed).
   assert.equal(await row('Demo 12').getByRole('img', { name: 'has attachments' }).count(), 1);
   await page.screenshot({ path: shot('mailbox') });
+  // The Protocol panel shows the session, with the secret redacted.
+  await page.getByRole('button', { name: 'Protocol' }).click();
+  const log = page.getByRole('log');
+  await log.getByText('UIDL', { exact: true }).first().waitFor();
+  const transcript = await log.innerText();
+  assert.match(transcript, /C:\s+TOP 14 0/);
+  assert.ok(!transcript.includes('alice-pass'), 'password shown in the protocol panel');
+  await page.screenshot({ path: shot('protocol-panel') });
+  await page.getByRole('button', { name: 'Protocol' }).click();
 });
 
 test('reads UTF-8, GBK, gb2312-labelled GBK, Big5, ISO-2022-JP, Latin-1 and Windows-1252 mail', async () => {
