@@ -3,7 +3,7 @@
 // Safety order for every message (so an interrupted run, run again, neither
 // loses nor duplicates mail):
 //   1. RETR into DIR/tmp, fsync the file, rename into DIR/new;
-//   2. fsync DIR/new (once per batch: all messages that landed in one read);
+//   2. fsync DIR/new (once per batch of up to kBatch messages);
 //   3. append their UIDs to the state file and fsync it;
 //   4. only then DELE them; the server deletes at QUIT (RFC 1939 §6).
 // A crash between 2 and 3 is repaired at the next start from the tags in the
@@ -25,6 +25,11 @@
 namespace pop3ws::cli {
 
 namespace {
+
+// Messages committed together (one fsync of new/ and of the state file for
+// the group; each message file is still fsync'd on its own). TLS hands over
+// one record per read, so read boundaries would make batches of one message.
+constexpr std::size_t kBatch = 64;
 
 struct Message {
   std::uint32_t number = 0;
@@ -143,8 +148,7 @@ int run_fetch(const Options& o, const FetchOptions& f) {
 
   std::size_t remaining = to_fetch;
   if (remaining + dele_pending > 0) {
-    d.run(
-        [&](Event& ev) {
+    d.run([&](Event& ev) {
           if (auto* chunk = std::get_if<BodyChunk>(&ev)) {
             maildir.write(chunk->data);
             bytes += chunk->data.size();
@@ -167,11 +171,10 @@ int run_fetch(const Options& o, const FetchOptions& f) {
             landed.push_back(e->message);
             ++fetched;
             --remaining;
+            if (landed.size() >= kBatch || remaining == 0) commit();
           }
-          if (remaining == 0) commit();  // the last batch, without waiting for a read
           return remaining == 0 && dele_pending == 0;
-        },
-        commit);
+        });
   }
   quit(d);
 

@@ -87,7 +87,16 @@ void Driver::read_more() {
   }
 }
 
-void Driver::run(const EventHandler& on_event, const std::function<void()>& before_read) {
+void Driver::run(const EventHandler& on_event) {
+  try {
+    run_loop(on_event);
+  } catch (...) {
+    drain_transcript();  // -v shows the exchange up to the failure
+    throw;
+  }
+}
+
+void Driver::run_loop(const EventHandler& on_event) {
   // The server speaks first (RFC 1939 §4). Reading before the first
   // next_event() also keeps the codec from scanning its still-unallocated
   // input buffer (memchr on a null pointer, reported to UBSan).
@@ -95,7 +104,6 @@ void Driver::run(const EventHandler& on_event, const std::function<void()>& befo
   for (;;) {
     Event ev = session_.next_event();
     if (std::holds_alternative<NeedData>(ev)) {
-      if (before_read) before_read();
       flush();
       read_more();
       continue;

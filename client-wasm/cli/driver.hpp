@@ -18,11 +18,9 @@ class Driver {
   Driver(Transport& transport, Session& session, const Options& options);
 
   // Pulls events and hands each to `on_event` until it returns true.
-  // `before_read`, if set, runs whenever the session needs more input, just
-  // before pending output is written and the socket is read: a batch point.
   // Throws CliError for transport failures and codec protocol errors.
   using EventHandler = std::function<bool(Event&)>;
-  void run(const EventHandler& on_event, const std::function<void()>& before_read = {});
+  void run(const EventHandler& on_event);
 
   // Writes what the session has queued.
   void flush();
@@ -37,6 +35,7 @@ class Driver {
   std::uint64_t bytes_read() const { return bytes_read_; }
 
  private:
+  void run_loop(const EventHandler& on_event);
   void read_more();
   [[noreturn]] void fail(const Error& error);
 

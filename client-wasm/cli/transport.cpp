@@ -39,14 +39,18 @@ asio::ssl::context make_context(const std::string& ca_file) {
 Transport::Transport(std::chrono::seconds timeout, const std::string& ca_file)
     : timeout_(timeout), ssl_ctx_(make_context(ca_file)), stream_(io_, ssl_ctx_) {}
 
-bool Transport::run_with_deadline() {
+bool Transport::run_with_deadline(const std::function<void()>& cancel) {
   // The blocking-with-timeout pattern of Asio's timeouts examples: run the
   // one pending operation for at most the timeout.
   io_.restart();
   io_.run_for(timeout_);
   if (io_.stopped()) return true;
-  error_code ignored;
-  stream_.next_layer().close(ignored);  // completes the operation with an error
+  if (cancel) {
+    cancel();
+  } else {
+    error_code ignored;
+    stream_.next_layer().close(ignored);  // completes the operation with an error
+  }
   io_.restart();
   io_.run();
   return false;
@@ -63,7 +67,8 @@ void Transport::connect(const std::string& host, std::uint16_t port) {
                            ec = e;
                            results = std::move(r);
                          });
-  if (!run_with_deadline()) throw CliError(Exit::Network, "resolving " + host + " timed out");
+  if (!run_with_deadline([&] { resolver.cancel(); }))
+    throw CliError(Exit::Network, "resolving " + host + " timed out");
   if (ec) throw CliError(Exit::Network, "cannot resolve " + host + ": " + ec.message());
 
   asio::ip::tcp::endpoint connected;

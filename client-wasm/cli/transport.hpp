@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -47,9 +48,9 @@ class Transport {
 
  private:
   // Runs the queued asynchronous operation until it completes or the
-  // deadline passes; on timeout the socket is closed so the handler runs.
-  // Returns false on timeout.
-  bool run_with_deadline();
+  // deadline passes; on timeout `cancel` (default: close the socket) makes
+  // the handler run. Returns false on timeout.
+  bool run_with_deadline(const std::function<void()>& cancel = {});
 
   std::chrono::seconds timeout_;
   boost::asio::io_context io_;
