@@ -23,6 +23,8 @@ import type { MailStore } from './store';
 // Outlook drops sessions idle for about 60 s; a NOOP keeps ours alive.
 const KEEPALIVE_MS = 25_000;
 const SUMMARY_BATCH = 200;
+// RETRs in flight while downloading everything ("delete after download").
+const DOWNLOAD_WINDOW = 16;
 
 export class Failure extends Error {
   constructor(readonly info: WorkerError) {
@@ -236,9 +238,9 @@ export class Mailbox {
     if (!conn || policy.kind === 'leave' || !this.accountId) return;
     const accountId = this.accountId;
     if (policy.kind === 'after-download') {
-      for (const [uid] of this.onServer) {
-        if (!(await this.store.hasRaw(accountId, uid))) await this.download(uid);
-      }
+      const missing: string[] = [];
+      for (const [uid] of this.onServer) if (!(await this.store.hasRaw(accountId, uid))) missing.push(uid);
+      await this.downloadAll(missing);
     }
     const now = Date.now();
     for (const s of await this.store.summaries(accountId)) {
@@ -249,6 +251,42 @@ export class Mailbox {
       if (!dueForDeletion(s, policy, now) || !(await this.store.hasRaw(accountId, s.uid))) continue;
       const r = await conn.dele(m.n);
       if (r.ok) this.policyMarked.add(s.uid);
+    }
+  }
+
+  /**
+   * RETRs many messages, DOWNLOAD_WINDOW at a time so the codec can pipeline
+   * them while memory stays bounded, committing each to IndexedDB as it ends.
+   */
+  private async downloadAll(uids: string[]): Promise<void> {
+    if (!uids.length) return;
+    const conn = this.requireConn();
+    const accountId = this.accountId as string;
+    const total = uids.length;
+    let next = 0;
+    let done = 0;
+    this.phase('downloading');
+    const lane = async () => {
+      while (next < uids.length) {
+        const uid = uids[next++] as string;
+        const m = this.onServer.get(uid);
+        if (!m) continue;
+        const r = await conn.retr(m.n);
+        if (!r.ok) continue;
+        await this.store.putRaw(accountId, uid, r.bytes);
+        done++;
+        if (done % 20 === 0 || done === total) this.post({ type: 'progress', what: 'message', done, total });
+        const s = await this.store.getSummary(accountId, uid);
+        if (s) this.post({ type: 'summaries', accountId, summaries: [s], removed: [] });
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(DOWNLOAD_WINDOW, uids.length) }, lane));
+    } catch (e) {
+      if (e instanceof Failure) throw e;
+      throw new Failure({ ...(e as WorkerError), kept: await this.keptCount() });
+    } finally {
+      if (this.conn) this.phase('ready');
     }
   }
 
