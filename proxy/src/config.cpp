@@ -368,7 +368,7 @@ void validate_config(const Config& c, const std::string& file, std::vector<Confi
       errors.push_back({file, line ? line : t.line, "target \"" + t.name + "\": " + std::move(msg)});
     };
     if (t.name.empty() ? c.line_of(p + "name") != 0 : !valid_target_name(t.name))
-      terr("name", "name must be 1-64 letters, digits, '.', '-' or '_'");
+      terr("name", "name may use only letters, digits, '.', '-' and '_' (1-64)");
     if (!t.name.empty() && !names.insert(t.name).second) terr("name", "name is defined twice");
     if (t.host.empty() && c.line_of(p + "host")) terr("host", "host is empty");
     if (!t.ca_file.empty() && !readable_file(t.ca_file)) terr("ca_file", "cannot read CA file \"" + t.ca_file + "\"");
