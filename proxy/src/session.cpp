@@ -218,7 +218,7 @@ void Session::on_finished(bool was_open, std::uint16_t local_code, std::uint16_t
   }
   // The page is done: the server still gets what was queued (a QUIT, say),
   // then a FIN.
-  if (upstream_connecting_ && connector_) connector_->cancel();
+  if (connector_) connector_->cancel();
   maybe_end_upstream();
   maybe_end_client();
   maybe_finish();
@@ -228,6 +228,7 @@ void Session::on_finished(bool was_open, std::uint16_t local_code, std::uint16_t
 
 void Session::on_upstream(UpstreamResult r) {
   upstream_connecting_ = false;
+  connector_.reset();  // its resolver and buffers are not needed any more
   if (finished_ || phase_ != Phase::relay || reason_) {
     if (r.stream) r.stream->close();
     maybe_finish();
@@ -336,7 +337,7 @@ void Session::close_with(CloseReason r, std::string detail) {
     phase_ = Phase::closing;
     arm_timer(ctx_.config.limits.close_timeout);
   }
-  if (connector_ && upstream_connecting_) connector_->cancel();
+  if (connector_) connector_->cancel();
   if (r != CloseReason::upstream_closed && upstream_) {
     // Nothing more goes to the server: drop it now rather than deliver half
     // of what the page sent.

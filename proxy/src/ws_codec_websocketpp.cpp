@@ -20,9 +20,10 @@ struct CodecConfig : websocketpp::config::core {
   typedef websocketpp::log::basic<concurrency_type, websocketpp::log::elevel> elog_type;
   typedef websocketpp::log::basic<concurrency_type, websocketpp::log::alevel> alog_type;
   static bool const enable_multithreading = false;
-  // Read in small steps: the session's own buffers bound memory; this one is
-  // per connection and idle sessions should stay small.
-  static const size_t connection_read_buffer_size = 4096;
+  // websocketpp copies input into this per-connection array before parsing
+  // it. Page input is POP3 commands, a few bytes each; a small array keeps
+  // idle sessions small and only costs extra copy steps for big messages.
+  static const size_t connection_read_buffer_size = 1024;
   static const websocketpp::log::level elog_level = websocketpp::log::elevel::none;
   static const websocketpp::log::level alog_level = websocketpp::log::alevel::none;
 
