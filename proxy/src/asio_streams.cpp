@@ -42,14 +42,23 @@ TcpStream::TcpStream(tcp::socket socket) : socket_(std::move(socket)) {
 void TcpStream::async_start(Done on_ok, ErrorHandler) { asio::post(socket_.get_executor(), std::move(on_ok)); }
 
 void TcpStream::async_read(std::size_t max, ReadHandler h) {
-  socket_.async_wait(tcp::socket::wait_read, [this, max, h = std::move(h)](const error_code& ec) mutable {
-    if (ec) return h(ec, nullptr, 0);
-    char* buf = thread_read_buffer(max);
-    error_code rec;
-    const std::size_t n = socket_.read_some(asio::buffer(buf, max), rec);
-    if (rec == asio::error::would_block || rec == asio::error::try_again) return async_read(max, std::move(h));
-    h(rec, buf, n);
-  });
+  // Try the read first: during a transfer the next bytes are usually there
+  // already, and a readiness wait would cost an extra epoll round trip.
+  asio::post(socket_.get_executor(), [this, max, h = std::move(h)]() mutable { read_now(max, std::move(h), true); });
+}
+
+void TcpStream::read_now(std::size_t max, ReadHandler h, bool may_wait) {
+  char* buf = thread_read_buffer(max);
+  error_code ec;
+  const std::size_t n = socket_.read_some(asio::buffer(buf, max), ec);
+  if ((ec == asio::error::would_block || ec == asio::error::try_again) && may_wait) {
+    socket_.async_wait(tcp::socket::wait_read, [this, max, h = std::move(h)](const error_code& wec) mutable {
+      if (wec) return h(wec, nullptr, 0);
+      read_now(max, std::move(h), true);
+    });
+    return;
+  }
+  h(ec, buf, n);
 }
 
 void TcpStream::async_write(asio::const_buffer buf, WriteHandler h) { asio::async_write(socket_, buf, std::move(h)); }
@@ -77,6 +86,9 @@ TlsStream::TlsStream(tcp::socket socket, SSL_CTX* ctx, Role role) : socket_(std:
   // Partial writes let one SSL_write call go out as far as the socket
   // allows; a retried write may come from a moved std::string buffer.
   SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+  // Read-ahead: OpenSSL reads what the socket has in one call instead of a
+  // record header and then its body.
+  SSL_set_read_ahead(ssl_, 1);
   if (role == Role::client) SSL_set_connect_state(ssl_);
   else SSL_set_accept_state(ssl_);
 }
@@ -140,31 +152,33 @@ void TlsStream::async_start(Done on_ok, ErrorHandler on_error) {
 }
 
 void TlsStream::async_read(std::size_t max, ReadHandler h) {
-  if (!closed_ && SSL_has_pending(ssl_)) {
-    // Decrypted or unprocessed bytes are already inside OpenSSL: the socket
-    // may never become readable again for them.
-    asio::post(socket_.get_executor(), [this, max, h = std::move(h)]() mutable { read_step(max, std::move(h)); });
-    return;
-  }
-  wait_for(SSL_ERROR_WANT_READ, [this, max, h = std::move(h)](const error_code& ec) mutable {
-    if (ec) return h(ec, nullptr, 0);
-    read_step(max, std::move(h));
-  });
+  // Try at once (OpenSSL may hold bytes already, and during a transfer the
+  // socket usually has more); wait for readiness only when it wants input.
+  asio::post(socket_.get_executor(), [this, max, h = std::move(h)]() mutable { read_step(max, std::move(h)); });
 }
 
 void TlsStream::read_step(std::size_t max, ReadHandler h) {
   if (closed_) return h(asio::error::operation_aborted, nullptr, 0);
   char* buf = thread_read_buffer(max);
-  ERR_clear_error();
-  const int r = SSL_read(ssl_, buf, static_cast<int>(std::min<std::size_t>(max, INT_MAX)));
-  if (r > 0) return h(error_code(), buf, static_cast<std::size_t>(r));
-  const int e = SSL_get_error(ssl_, r);
-  if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
-    return wait_for(e, [this, max, h = std::move(h)](const error_code& ec) mutable {
-      if (ec) return h(ec, nullptr, 0);
-      read_step(max, std::move(h));
-    });
-  h(error_from(r, e), nullptr, 0);
+  std::size_t got = 0;
+  // Several records per delivery: fewer, larger WebSocket frames.
+  while (got < max) {
+    ERR_clear_error();
+    const int r = SSL_read(ssl_, buf + got, static_cast<int>(std::min<std::size_t>(max - got, INT_MAX)));
+    if (r > 0) {
+      got += static_cast<std::size_t>(r);
+      continue;
+    }
+    const int e = SSL_get_error(ssl_, r);
+    if (got > 0) break;  // deliver what we have; the error (if any) comes again next time
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+      return wait_for(e, [this, max, h = std::move(h)](const error_code& ec) mutable {
+        if (ec) return h(ec, nullptr, 0);
+        read_step(max, std::move(h));
+      });
+    return h(error_from(r, e), nullptr, 0);
+  }
+  h(error_code(), buf, got);
 }
 
 void TlsStream::async_write(asio::const_buffer buf, WriteHandler h) {

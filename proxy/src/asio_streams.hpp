@@ -28,6 +28,7 @@ class TcpStream final : public Stream {
   std::string remote_address() const override;
 
  private:
+  void read_now(std::size_t max, ReadHandler h, bool may_wait);
   boost::asio::ip::tcp::socket socket_;
 };
 

@@ -58,7 +58,7 @@ struct Limits {
   std::chrono::milliseconds drain_timeout{30'000};   // SIGTERM: time sessions get to finish
   std::size_t max_message_bytes = 64 * 1024;         // one WebSocket message from the page
   std::size_t buffer_bytes = 256 * 1024;             // queued bytes per direction before we stop reading
-  std::size_t read_chunk_bytes = 16 * 1024;          // one socket read
+  std::size_t read_chunk_bytes = 64 * 1024;          // one read: a thread-wide buffer, not per session
 };
 
 struct HttpOptions {

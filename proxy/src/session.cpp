@@ -82,7 +82,7 @@ void Session::do_client_read() {
   // Backpressure towards the page: while the server can still take bytes,
   // stop reading once the queue towards it is full.
   const bool server_takes_bytes = upstream_connecting_ || (upstream_ && !upstream_fin_sent_ && !upstream_write_failed_);
-  if (!codec_done_ && server_takes_bytes && to_upstream_.size() >= ctx_.config.limits.buffer_bytes) return;
+  if (!codec_done_ && server_takes_bytes && to_upstream_.pending.size() >= ctx_.config.limits.buffer_bytes) return;
   client_reading_ = true;
   client_->async_read(ctx_.config.limits.read_chunk_bytes,
                       [self = shared_from_this()](const error_code& ec, const char* data, std::size_t n) {
@@ -257,8 +257,10 @@ void Session::on_upstream(UpstreamResult r) {
 
 void Session::do_upstream_read() {
   if (!upstream_ || upstream_reading_ || upstream_read_done_ || finished_) return;
-  // Backpressure towards the server: a slow page stops us reading.
-  if (!codec_done_ && to_client_.size() >= ctx_.config.limits.buffer_bytes) return;
+  // Backpressure towards the server: a slow page stops us reading. Only the
+  // bytes not yet handed to a write count, so that reading goes on while a
+  // write is in flight; memory stays below twice buffer_bytes per direction.
+  if (!codec_done_ && to_client_.pending.size() >= ctx_.config.limits.buffer_bytes) return;
   upstream_reading_ = true;
   upstream_->async_read(ctx_.config.limits.read_chunk_bytes,
                         [self = shared_from_this()](const error_code& ec, const char* data, std::size_t n) {

@@ -3,10 +3,12 @@
 // one object per connection kept alive by the handlers it has in flight
 // (enable_shared_from_this), do_x/on_x pairs, and one fail() helper.
 //
-// The relay keeps two bounded queues, page->server and server->page. It never
-// reads more from a side while the queue towards the other side holds
-// limits.buffer_bytes or more, so a slow page or a slow server stalls its
-// peer through TCP flow control instead of growing the proxy's memory.
+// The relay keeps two bounded queues, page->server and server->page, each a
+// buffer being written and a buffer collecting what comes next. It never
+// reads more from a side while the collecting buffer towards the other side
+// holds limits.buffer_bytes or more, so a slow page or a slow server stalls
+// its peer through TCP flow control instead of growing the proxy's memory
+// (at most about twice buffer_bytes per direction).
 #pragma once
 
 #include "close_codes.hpp"
