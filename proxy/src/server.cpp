@@ -22,7 +22,10 @@ using tcp = asio::ip::tcp;
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(Server& srv, const tcp::endpoint& ep) : srv_(srv), acceptor_(srv.ioc_), backoff_(srv.ioc_) {
+  // On a strand of its own: with --threads N, stop() and the accept handler
+  // may otherwise run at the same time.
+  Listener(Server& srv, const tcp::endpoint& ep)
+      : srv_(srv), strand_(asio::make_strand(srv.ioc_)), acceptor_(strand_), backoff_(strand_) {
     error_code ec;
     acceptor_.open(ep.protocol(), ec);
     if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
@@ -84,9 +87,16 @@ class Listener : public std::enable_shared_from_this<Listener> {
     }
     socket.set_option(tcp::no_delay(true), ignored);
     std::unique_ptr<Stream> stream;
-    if (srv_.listen_tls_)
-      stream = std::make_unique<TlsStream>(std::move(socket), srv_.listen_tls_->native_handle(), TlsStream::Role::server);
-    else stream = std::make_unique<TcpStream>(std::move(socket));
+    try {
+      if (srv_.listen_tls_)
+        stream = std::make_unique<TlsStream>(std::move(socket), srv_.listen_tls_->native_handle(),
+                                             TlsStream::Role::server);
+      else stream = std::make_unique<TcpStream>(std::move(socket));
+    } catch (const std::exception& e) {  // SSL_new failing: out of memory
+      spdlog::error("event=accept_error peer={} error=\"{}\"", ip, e.what());
+      srv_.tracker_.release(ip);
+      return do_accept();
+    }
     SessionOptions o;
     o.id = ++srv_.next_id_;
     o.peer = ip;
@@ -98,6 +108,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   }
 
   Server& srv_;
+  asio::strand<asio::io_context::executor_type> strand_;
   tcp::acceptor acceptor_;
   asio::steady_timer backoff_;
 };

@@ -66,7 +66,8 @@ class Proxy:
         self.returncode = None
 
     def start(self):
-        cmd = [PROXY_BIN, "-c", self.config_path, "--listen", "127.0.0.1:0"] + self.args
+        listen = [] if "--listen" in self.args else ["--listen", "127.0.0.1:0"]
+        cmd = [PROXY_BIN, "-c", self.config_path] + listen + self.args
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      env=self.env)
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -74,9 +75,10 @@ class Proxy:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             for line in list(self.lines):
-                m = re.search(r"event=listening addr=127\.0\.0\.1:(\d+)", line)
+                m = re.search(r"event=listening addr=(\S+):(\d+) ", line)
                 if m:
-                    self.port = int(m.group(1))
+                    self.host = m.group(1)
+                    self.port = int(m.group(2))
                     return self
             if self.proc.poll() is not None:
                 break
@@ -92,7 +94,7 @@ class Proxy:
         return "".join(self.lines)
 
     def url(self, path):
-        return "ws://127.0.0.1:%d%s" % (self.port, path)
+        return "ws://%s:%d%s" % (self.host, self.port, path)
 
     def rss_kb(self):
         with open("/proc/%d/status" % self.proc.pid) as f:

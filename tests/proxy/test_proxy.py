@@ -579,3 +579,19 @@ def test_example_config_is_valid(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "(3 targets, 2 listen addresses)" in r.stdout
+
+
+def test_ipv6_listener(dovecot):
+    with proxy_for(dovecot, args=["--listen", "[::1]:0"]) as p:
+        assert p.host == "[::1]"
+
+        async def go():
+            c = await WsPop3.connect(p.url("/pop3/tls"))
+            await c.login("alice", "alice-pass")
+            body = await c.retr(1)
+            await c.close()
+            return body
+        assert run(go()) == mailgen.pop3_view(ALICE[0])
+        # Nothing listens on IPv4 now.
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", p.port), timeout=5).close()
