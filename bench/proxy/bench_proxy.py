@@ -3,7 +3,10 @@
     /usr/bin/python3 bench/proxy/bench_proxy.py --proxy-bin build/release/proxy/pop3ws-proxy
 
 Measures, against the same private Dovecot (tests/harness):
-  - throughput of one large RETR (MB/s), best of several runs;
+  - throughput of one large RETR (MB/s), best of several runs, and the CPU
+    time the relay process (with its children) spent per GB relayed; the
+    same for a memory-speed plain-TCP stand-in server, which takes Dovecot
+    out of the measurement;
   - round-trip latency of NOOP after login, p50 and p99 over many commands;
   - memory per idle WebSocket session: proxy RSS growth divided by the
     number of sessions, each session connected through TLS to a greeting-only
@@ -44,13 +47,16 @@ from pop3ws_harness.tlsgen import make_tls_files  # noqa: E402
 # ---------------------------------------------------------------- clients
 
 class DirectConn:
-    """POP3 over TLS straight to the server."""
+    """POP3 over TLS (or plain TCP without a CA file) straight to the server."""
 
     def __init__(self, host, port, ca_file):
-        ctx = ssl.create_default_context(cafile=ca_file)
         raw = socket.create_connection((host, port))
         raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock = ctx.wrap_socket(raw, server_hostname="localhost")
+        if ca_file:
+            ctx = ssl.create_default_context(cafile=ca_file)
+            self.sock = ctx.wrap_socket(raw, server_hostname="localhost")
+        else:
+            self.sock = raw
         self.buf = bytearray()
 
     def send(self, data):
@@ -162,21 +168,47 @@ def login(c, user, password):
     assert reply.startswith(b"+OK"), reply
 
 
-def throughput(make, size_bytes, runs):
-    best = 0.0
+def tree_cpu_seconds(pid):
+    """User+system CPU of a process and its live descendants."""
+    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True).stdout
+    children = {}
+    for line in out.splitlines():
+        p, pp = map(int, line.split())
+        children.setdefault(pp, []).append(p)
+    total, todo = 0, [pid]
+    tick = os.sysconf("SC_CLK_TCK")
+    while todo:
+        p = todo.pop()
+        todo.extend(children.get(p, []))
+        try:
+            with open("/proc/%d/stat" % p) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return total / tick
+
+
+def throughput(make, size_bytes, runs, relay_pid=None):
+    """Best MB/s over `runs` RETRs, and the relay's CPU seconds per GB for that run."""
+    best, cpu_per_gb = 0.0, None
     for _ in range(runs):
         c = make()
         login(c, "bob", "bob-pass")
+        cpu0 = tree_cpu_seconds(relay_pid) if relay_pid else 0
         start = time.perf_counter()
         c.send(b"RETR 1\r\n")
         assert read_line(c).startswith(b"+OK")
         got = read_until_dot(c)
         elapsed = time.perf_counter() - start
+        cpu = tree_cpu_seconds(relay_pid) - cpu0 if relay_pid else None
         assert got >= size_bytes, (got, size_bytes)
-        best = max(best, got / elapsed / 1e6)
+        if got / elapsed / 1e6 > best:
+            best = got / elapsed / 1e6
+            cpu_per_gb = cpu / (got / 1e9) if cpu is not None else None
         c.send(b"QUIT\r\n")
         c.close()
-    return best
+    return best, cpu_per_gb
 
 
 def latency(make, count):
@@ -232,9 +264,10 @@ def start_proxy(binary, targets, workdir, extra_limits=""):
     return proc, port
 
 
-def start_websockify(target_port):
+def start_websockify(target_port, ssl_target=True):
     port = free_port()
-    proc = subprocess.Popen(["websockify", "--ssl-target", "127.0.0.1:%d" % port, "127.0.0.1:%d" % target_port],
+    proc = subprocess.Popen(["websockify"] + (["--ssl-target"] if ssl_target else [])
+                            + ["127.0.0.1:%d" % port, "127.0.0.1:%d" % target_port],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(port, proc, "websockify")
     return proc, port
@@ -327,6 +360,45 @@ def idle_memory(relay_proc, relay_port, path, n, measure):
     return run
 
 
+def synthetic_server(size_bytes):
+    """Plain-TCP POP3 stand-in that answers any login and sends `size_bytes`
+    of message for RETR at memory speed: it measures the relays, not Dovecot."""
+    import threading
+    line = b"x" * 74 + b"\r\n"
+    body = line * (size_bytes // len(line)) + b".\r\n"
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(64)
+
+    def serve(conn):
+        try:
+            conn.sendall(b"+OK synthetic\r\n")
+            f = conn.makefile("rb")
+            for cmd in f:
+                if cmd.startswith(b"RETR"):
+                    conn.sendall(b"+OK\r\n")
+                    conn.sendall(body)
+                elif cmd.startswith(b"QUIT"):
+                    conn.sendall(b"+OK bye\r\n")
+                    break
+                else:
+                    conn.sendall(b"+OK\r\n")
+        except OSError:
+            pass
+        conn.close()
+
+    def accept():
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return srv, len(body)
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -337,6 +409,8 @@ def main():
     ap.add_argument("--noops", type=int, default=5000)
     ap.add_argument("--sessions", default="1000,10000", help="idle session counts for pop3ws-proxy")
     ap.add_argument("--websockify-sessions", type=int, default=200)
+    ap.add_argument("--synthetic-mb", type=int, default=200,
+                    help="RETR size from a memory-speed plain-TCP server (0: skip)")
     ap.add_argument("--json", help="write the results here too")
     args = ap.parse_args()
     if not args.proxy_bin:
@@ -359,19 +433,49 @@ def main():
         wsfy, wport = start_websockify(d.pop3s_port)
         try:
             modes = {
-                "direct": lambda: DirectConn(d.host, d.pop3s_port, d.ca_file),
-                "pop3ws-proxy": lambda: WsConn(pport, "/pop3/tls"),
-                "websockify": lambda: WsConn(wport, "/"),
+                "direct": (lambda: DirectConn(d.host, d.pop3s_port, d.ca_file), None),
+                "pop3ws-proxy": (lambda: WsConn(pport, "/pop3/tls"), proxy.pid),
+                "websockify": (lambda: WsConn(wport, "/"), wsfy.pid),
             }
-            for name, make in modes.items():
-                mbps = throughput(make, len(big[0]), args.runs)
+            for name, (make, pid) in modes.items():
+                mbps, cpu = throughput(make, len(big[0]), args.runs, pid)
                 p50, p99 = latency(make, args.noops)
                 results[name] = {"throughput_MBps": round(mbps, 1), "noop_p50_us": round(p50, 1),
-                                 "noop_p99_us": round(p99, 1)}
-                print("%-13s %8.1f MB/s   NOOP p50 %7.1f us   p99 %7.1f us" % (name, mbps, p50, p99), flush=True)
+                                 "noop_p99_us": round(p99, 1),
+                                 "relay_cpu_s_per_GB": round(cpu, 2) if cpu is not None else None}
+                print("%-13s %8.1f MB/s   NOOP p50 %7.1f us   p99 %7.1f us%s" % (
+                    name, mbps, p50, p99, "   relay CPU %.2f s/GB" % cpu if cpu is not None else ""), flush=True)
         finally:
             stop(proxy)
             stop(wsfy)
+
+    if args.synthetic_mb:
+        srv, size = synthetic_server(args.synthetic_mb * 1000 * 1000)
+        sport = srv.getsockname()[1]
+        targets = ('[[targets]]\nname = "syn"\nhost = "127.0.0.1"\nport = %d\nsecurity = "none"\n'
+                   'allow_private = true\n' % sport)
+        proxy, pport = start_proxy(args.proxy_bin, targets, work)
+        wsfy, wport = start_websockify(sport, ssl_target=False)
+        try:
+            modes = {
+                "direct": (lambda: DirectConn("127.0.0.1", sport, None), None),
+                "pop3ws-proxy": (lambda: WsConn(pport, "/pop3/syn"), proxy.pid),
+                "websockify": (lambda: WsConn(wport, "/"), wsfy.pid),
+            }
+            syn, syn_cpu = {}, {}
+            for name, (make, pid) in modes.items():
+                mbps, cpu = throughput(make, size, args.runs, pid)
+                syn[name] = round(mbps, 1)
+                syn_cpu[name] = round(cpu, 2) if cpu is not None else None
+                print("%-13s %8.1f MB/s  (synthetic plain-TCP server, %d MB)%s" % (
+                    name, mbps, args.synthetic_mb, "   relay CPU %.2f s/GB" % cpu if cpu is not None else ""),
+                    flush=True)
+            results["synthetic_throughput_MBps"] = syn
+            results["synthetic_relay_cpu_s_per_GB"] = syn_cpu
+        finally:
+            stop(proxy)
+            stop(wsfy)
+            srv.close()
 
     # Idle sessions against a greeting-only TLS server.
     tls = make_tls_files(os.path.join(work, "tls"))
@@ -407,10 +511,17 @@ def main():
     p, w, dr = results["pop3ws-proxy"], results["websockify"], results["direct"]
     results["ratios"] = {
         "throughput_vs_websockify": round(p["throughput_MBps"] / w["throughput_MBps"], 2),
+        "relay_cpu_websockify_vs_pop3ws_proxy": round(w["relay_cpu_s_per_GB"] / p["relay_cpu_s_per_GB"], 2)
+        if p["relay_cpu_s_per_GB"] else None,
+        "synthetic_throughput_vs_websockify": round(
+            results["synthetic_throughput_MBps"]["pop3ws-proxy"] / results["synthetic_throughput_MBps"]["websockify"], 2)
+        if "synthetic_throughput_MBps" in results else None,
         "added_p50_us_vs_direct": round(p["noop_p50_us"] - dr["noop_p50_us"], 1),
         "websockify_added_p50_us_vs_direct": round(w["noop_p50_us"] - dr["noop_p50_us"], 1),
     }
-    print("throughput pop3ws-proxy / websockify: %.2fx" % results["ratios"]["throughput_vs_websockify"])
+    print("throughput pop3ws-proxy / websockify: %.2fx (Dovecot), %sx (synthetic server)" % (
+        results["ratios"]["throughput_vs_websockify"], results["ratios"]["synthetic_throughput_vs_websockify"]))
+    print("relay CPU per GB, websockify / pop3ws-proxy: %sx" % results["ratios"]["relay_cpu_websockify_vs_pop3ws_proxy"])
     print("added NOOP p50 over direct: pop3ws-proxy %+.1f us, websockify %+.1f us" % (
         results["ratios"]["added_p50_us_vs_direct"], results["ratios"]["websockify_added_p50_us_vs_direct"]))
     if args.json:
