@@ -61,12 +61,17 @@ def mpoprc(path, port, ca_file, maildir, uidls):
 
 
 def timed(args, env=None):
-    start = time.monotonic()
-    r = subprocess.run(args, capture_output=True, env=env)
-    elapsed = time.monotonic() - start
-    if r.returncode != 0:
-        raise SystemExit("%s failed (exit %d): %s" % (args[0], r.returncode, r.stderr.decode()[-2000:]))
-    return elapsed
+    """Wall-clock seconds and CPU seconds (user + system) of one run."""
+    with tempfile.TemporaryFile() as err:
+        start = time.monotonic()
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.monotonic() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise SystemExit("%s failed (exit %d): %s" % (args[0], proc.returncode, err.read().decode()[-2000:]))
+    return elapsed, usage.ru_utime + usage.ru_stime
 
 
 def main():
@@ -97,12 +102,13 @@ def main():
                 print("fetch benchmark: %d messages, %.1f MB, TLS, %s ms one-way delay, %d runs"
                       % (opts.messages, total / 1e6, opts.delay_ms or 0, opts.runs))
                 times = {"pop3ws": [], "mpop": []}
+                cpu = {"pop3ws": [], "mpop": []}
                 for run in range(opts.runs):
                     order = ("pop3ws", "mpop") if run % 2 == 0 else ("mpop", "pop3ws")
                     for client in order:
                         maildir = os.path.join(work, "%s-%d" % (client, run))
                         if client == "pop3ws":
-                            t = timed([opts.pop3ws, "--server", "localhost:%d" % port, "--security", "tls",
+                            t, c = timed([opts.pop3ws, "--server", "localhost:%d" % port, "--security", "tls",
                                        "--ca-file", d.ca_file, "--user", USER, "--password-env", "BENCH_PW",
                                        "--auth", "user", "fetch", "--maildir", maildir],
                                       env=dict(os.environ, BENCH_PW=PASSWORD))
@@ -111,19 +117,23 @@ def main():
                                 os.makedirs(os.path.join(maildir, sub))
                             rc = os.path.join(work, "mpoprc-%d" % run)
                             mpoprc(rc, port, d.ca_file, maildir, os.path.join(work, "uidls-%d" % run))
-                            t = timed([opts.mpop, "-C", rc, "--quiet", "bench"])
+                            t, c = timed([opts.mpop, "-C", rc, "--quiet", "bench"])
                         got = count_messages(maildir)
                         if got != opts.messages:
                             raise SystemExit("%s delivered %d of %d messages" % (client, got, opts.messages))
                         times[client].append(t)
+                        cpu[client].append(c)
                         shutil.rmtree(maildir)
-                    print("run %d: pop3ws %.3f s, mpop %.3f s" % (run + 1, times["pop3ws"][-1], times["mpop"][-1]))
+                    print("run %d: pop3ws %.3f s (cpu %.3f s), mpop %.3f s (cpu %.3f s)"
+                          % (run + 1, times["pop3ws"][-1], cpu["pop3ws"][-1], times["mpop"][-1], cpu["mpop"][-1]))
             finally:
                 if relay:
                     relay.__exit__(None, None, None)
         p, m = statistics.median(times["pop3ws"]), statistics.median(times["mpop"])
         print("median: pop3ws %.3f s (%.0f msg/s), mpop %.3f s (%.0f msg/s)"
               % (p, opts.messages / p, m, opts.messages / m))
+        pc, mc = statistics.median(cpu["pop3ws"]), statistics.median(cpu["mpop"])
+        print("median CPU (user+system): pop3ws %.3f s, mpop %.3f s, ratio %.2f" % (pc, mc, pc / mc))
         print("ratio pop3ws/mpop: %.2f (target <= 1.00)" % (p / m))
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -1,9 +1,9 @@
 // pop3ws fetch --maildir DIR [--only-new] [--delete]
 //
 // Safety order for every message (so an interrupted run, run again, neither
-// loses nor duplicates mail):
-//   1. RETR into DIR/tmp, fsync the file, rename into DIR/new;
-//   2. fsync DIR/new (once per batch of up to kBatch messages);
+// loses nor duplicates mail), in groups of up to kBatch messages:
+//   1. RETR into DIR/tmp; fsync the file, rename it into DIR/new;
+//   2. fsync DIR/new;
 //   3. append their UIDs to the state file and fsync it;
 //   4. only then DELE them; the server deletes at QUIT (RFC 1939 §6).
 // A crash between 2 and 3 is repaired at the next start from the tags in the
@@ -26,9 +26,8 @@ namespace pop3ws::cli {
 
 namespace {
 
-// Messages committed together (one fsync of new/ and of the state file for
-// the group; each message file is still fsync'd on its own). TLS hands over
-// one record per read, so read boundaries would make batches of one message.
+// Messages committed together: one fsync of new/ and of the state file per
+// group, and the message files' fsyncs share a journal commit (maildir.hpp).
 constexpr std::size_t kBatch = 64;
 
 struct Message {
@@ -94,7 +93,7 @@ int run_fetch(const Options& o, const FetchOptions& f) {
     for (const auto& m : messages)
       if (!m.uid.empty() && !state.contains(m.uid) && present.count(tag_of[m.number])) recovered.push_back(m.uid);
     if (!recovered.empty()) {
-      maildir.sync_new();
+      maildir.sync_new();  // the interrupted run may have died before its fsync
       state.add(recovered);
       std::fprintf(stderr, "pop3ws: %zu message(s) from an interrupted run were already in the Maildir\n",
                    recovered.size());
@@ -121,13 +120,13 @@ int run_fetch(const Options& o, const FetchOptions& f) {
 
   std::size_t fetched = 0, deleted = 0, failures = 0;
   std::uint64_t bytes = 0;
-  std::vector<std::uint32_t> landed;  // finished since the last commit
+  std::vector<std::uint32_t> landed;  // in tmp/, waiting for the next commit
   std::string first_failure;
 
   // Steps 2-4 of the safety order for the batch that just landed.
   auto commit = [&]() {
     if (landed.empty()) return;
-    maildir.sync_new();
+    maildir.commit();
     std::vector<std::string> uids;
     for (const auto n : landed)
       if (!by_number[n]->uid.empty()) uids.push_back(by_number[n]->uid);

@@ -78,6 +78,7 @@ Maildir::Maildir(std::string root) : root_(std::move(root)), hostname_(safe_host
 
 Maildir::~Maildir() {
   if (fd_ >= 0) ::close(fd_);
+  for (const auto& f : pending_) ::close(f.fd);  // left in tmp/: removed by the next run
   if (new_fd_ >= 0) ::close(new_fd_);
 }
 
@@ -136,12 +137,26 @@ void Maildir::write(std::string_view data) {
 
 void Maildir::finish() {
   flush_buffer();
-  if (::fsync(fd_) != 0) io_error("cannot fsync", tmp_path_);
-  const int fd = fd_;
+  // Start writeback now (Linux); commit() waits for it with fsync.
+  ::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
+  pending_.push_back({fd_, tmp_path_, name_});
   fd_ = -1;
-  if (::close(fd) != 0) io_error("cannot write", tmp_path_);
-  const std::string final_path = root_ + "/new/" + name_;
-  if (::rename(tmp_path_.c_str(), final_path.c_str()) != 0) io_error("cannot move the message to", final_path);
+}
+
+std::size_t Maildir::commit() {
+  const std::size_t n = pending_.size();
+  if (n == 0) return 0;
+  for (auto& f : pending_) {
+    if (::fsync(f.fd) != 0) io_error("cannot fsync", f.tmp_path);
+    const int fd = f.fd;
+    f.fd = -1;
+    if (::close(fd) != 0) io_error("cannot write", f.tmp_path);
+    const std::string final_path = root_ + "/new/" + f.name;
+    if (::rename(f.tmp_path.c_str(), final_path.c_str()) != 0) io_error("cannot move the message to", final_path);
+  }
+  pending_.clear();
+  sync_new();
+  return n;
 }
 
 void Maildir::sync_new() {
