@@ -86,6 +86,8 @@ struct Session::Impl {
   bool link_allows_secret(bool per_call_allow) const;
 
   // session_reader.cpp
+  void pop_front();     // the front command's reply is complete
+  void finish_reply();  // ... and a multi-line reply ended: read status lines, write more
   Event next_event();
   Event read_status_line();
   Event read_body();

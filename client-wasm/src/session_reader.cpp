@@ -66,6 +66,17 @@ Event Session::next_event() { return impl_->next_event(); }
 
 // ---- the reader -------------------------------------------------------------
 
+void Session::Impl::pop_front() {
+  queue.pop_front();
+  --written;
+}
+
+void Session::Impl::finish_reply() {
+  pop_front();
+  phase = ReadPhase::StatusLine;
+  flush();
+}
+
 Event Session::Impl::error_event() {
   if (failure && !failure_reported) {
     failure_reported = true;
@@ -245,8 +256,7 @@ Event Session::Impl::complete_reply(std::string_view line) {
           queue.insert(queue.begin() + static_cast<std::ptrdiff_t>(written), std::move(c));
         }
       } else {
-        queue.pop_front();
-        --written;
+        pop_front();
         pop = false;
         cancel_unwritten();
       }
@@ -261,8 +271,7 @@ Event Session::Impl::complete_reply(std::string_view line) {
         if (read != end) fail(ErrorCode::StlsInjection, "the server sent data after +OK to STLS, before TLS started");
       } else {
         // Never fall back to sending secrets in the clear: drop what was queued.
-        queue.pop_front();
-        --written;
+        pop_front();
         pop = false;
         cancel_unwritten();
       }
@@ -325,10 +334,7 @@ Event Session::Impl::complete_reply(std::string_view line) {
       }
     }
   }
-  if (pop) {
-    queue.pop_front();
-    --written;
-  }
+  if (pop) pop_front();
   flush();
   return r;
 }
@@ -345,10 +351,7 @@ Event Session::Impl::read_body() {
          "(" + std::to_string(body_octets) + " octets of message " + std::to_string(front.message) + ") .",
          body_octets);
     MultilineEnd e{front.command, front.message};
-    queue.pop_front();
-    --written;
-    phase = ReadPhase::StatusLine;
-    flush();
+    finish_reply();
     return e;
   }
   body_octets += step.payload_size;
@@ -368,16 +371,10 @@ Event Session::Impl::read_listing() {
       caps = std::move(next_caps);
       next_caps = Capabilities{};
       ready.push_back(e);
-      queue.pop_front();
-      --written;
-      phase = ReadPhase::StatusLine;
-      flush();  // PIPELINING may have just appeared
+      finish_reply();  // flushes: PIPELINING may have just appeared
       return CapabilitiesChanged{&caps};
     }
-    queue.pop_front();
-    --written;
-    phase = ReadPhase::StatusLine;
-    flush();
+    finish_reply();
     return e;
   }
   std::string_view content = *line;
