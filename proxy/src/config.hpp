@@ -63,11 +63,14 @@ struct Limits {
 
 struct HttpOptions {
   std::string web_root;  // empty: no static files, only the API endpoints
+  // The web app renders mail in sandboxed srcdoc iframes, which inherit this
+  // policy on top of their own: it must allow what the app's per-message
+  // policy allows (data: fonts, remote images once the user asks for them).
   std::string content_security_policy =
       "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
-      "connect-src 'self' ws: wss:; img-src 'self' data: blob:; "
-      "style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; "
-      "form-action 'none'; frame-ancestors 'none'";
+      "connect-src 'self' ws: wss: https:; img-src 'self' data: blob: https: http:; "
+      "font-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; "
+      "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 };
 
 struct Config {
