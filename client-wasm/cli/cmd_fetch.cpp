@@ -148,32 +148,34 @@ int run_fetch(const Options& o, const FetchOptions& f) {
   std::size_t remaining = to_fetch;
   if (remaining + dele_pending > 0) {
     d.run([&](Event& ev) {
-          if (auto* chunk = std::get_if<BodyChunk>(&ev)) {
-            maildir.write(chunk->data);
-            bytes += chunk->data.size();
-          } else if (auto* r = std::get_if<Reply>(&ev)) {
-            if (r->command == Command::Retr) {
-              if (r->ok) {
-                const auto it = tag_of.find(r->message);
-                maildir.begin(it != tag_of.end() ? it->second : std::string());
-              } else {
-                note_failure(*r);
-                --remaining;
-              }
-            } else if (r->command == Command::Dele) {
-              --dele_pending;
-              if (r->ok) ++deleted;
-              else note_failure(*r);
-            }
-          } else if (auto* e = std::get_if<MultilineEnd>(&ev); e && e->command == Command::Retr) {
-            maildir.finish();
-            landed.push_back(e->message);
-            ++fetched;
+      if (auto* chunk = std::get_if<BodyChunk>(&ev)) {
+        maildir.write(chunk->data);
+        bytes += chunk->data.size();
+      } else if (auto* r = std::get_if<Reply>(&ev)) {
+        if (r->command == Command::Retr) {
+          if (r->ok) {
+            const auto it = tag_of.find(r->message);
+            maildir.begin(it != tag_of.end() ? it->second : std::string());
+          } else {
+            note_failure(*r);
             --remaining;
-            if (landed.size() >= kBatch || remaining == 0) commit();
           }
-          return remaining == 0 && dele_pending == 0;
-        });
+        } else if (r->command == Command::Dele) {
+          --dele_pending;
+          if (r->ok) ++deleted;
+          else note_failure(*r);
+        }
+      } else if (auto* e = std::get_if<MultilineEnd>(&ev); e && e->command == Command::Retr) {
+        maildir.finish();
+        landed.push_back(e->message);
+        ++fetched;
+        --remaining;
+      }
+      // The last group is committed as soon as the last RETR has ended,
+      // however it ended.
+      if (landed.size() >= kBatch || remaining == 0) commit();
+      return remaining == 0 && dele_pending == 0;
+    });
   }
   quit(d);
 

@@ -172,3 +172,15 @@ class Malformed(Behaviour):
             self.send(b"HELLO THERE" + CRLF)
             return True
         return super().handle(line)
+
+
+class RetrRefused(Behaviour):
+    """Refuses RETR of the last message (as if another session deleted it)."""
+
+    capabilities = Behaviour.capabilities + [b"PIPELINING"]
+
+    def retr(self, n):
+        if n == len(self.messages):
+            self.send(b"-ERR [SYS/TEMP] message is gone" + CRLF)
+        else:
+            super().retr(n)

@@ -10,7 +10,7 @@ import pytest
 from conftest import (EXIT_AUTH, EXIT_PROTOCOL, EXIT_SERVER, EXIT_STALL, EXIT_TLS, EXIT_TRY_LATER,
                       explain, pop3ws_bin)
 from scripted_pop3 import (Behaviour, HangUpOnWrongPassword, Malformed, PipelineBreaker, RespCode,
-                           ScriptedPop3, StlsInjector)
+                           RetrRefused, ScriptedPop3, StlsInjector)
 
 
 def run(server, *command, password="right", security="none", options=(), wait=5):
@@ -75,3 +75,19 @@ def test_malformed_reply_is_protocol_error():
     with ScriptedPop3(Malformed) as server:
         r = run(server, "stat")
         assert r.returncode == EXIT_PROTOCOL, explain(r)
+
+
+def test_refused_retr_keeps_the_others_and_deletes_nothing_unsafe(tmp_path):
+    md = tmp_path / "m"
+    with ScriptedPop3(RetrRefused) as server:
+        r = run(server, "fetch", "--maildir", str(md), "--delete")
+        assert r.returncode == EXIT_SERVER, explain(r)
+        assert b"RETR 3" in r.stderr
+        got = sorted((md / "new" / n).read_bytes() for n in os.listdir(md / "new"))
+        assert got == sorted(RetrRefused.messages[:2])
+        assert os.listdir(md / "tmp") == []
+        assert (md / ".pop3ws-uidl").read_text().split() == ["u@127.0.0.1:%d" % server.port, "uid-1",
+                                                              "u@127.0.0.1:%d" % server.port, "uid-2"]
+        dele = [c for c in server.commands if c.startswith(b"DELE")]
+        assert sorted(dele) == [b"DELE 1", b"DELE 2"]
+        assert server.commands[-1] == b"QUIT"
