@@ -171,6 +171,7 @@ void TlsStream::read_step(std::size_t max, ReadHandler h) {
     }
     const int e = SSL_get_error(ssl_, r);
     if (got > 0) break;  // deliver what we have; the error (if any) comes again next time
+    if (e == SSL_ERROR_WANT_READ) SSL_free_buffers(ssl_);  // going idle: drop empty record buffers
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
       return wait_for(e, [this, max, h = std::move(h)](const error_code& ec) mutable {
         if (ec) return h(ec, nullptr, 0);
