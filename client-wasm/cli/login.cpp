@@ -53,11 +53,6 @@ Settings session_settings(const Options& o) {
 Client::Client(const Options& o, Settings settings)
     : transport(o.timeout, o.ca_file), session(settings) {}
 
-bool ignorable(const Event& ev) {
-  if (std::holds_alternative<Cancelled>(ev) || std::holds_alternative<CapabilitiesChanged>(ev)) return true;
-  return is_capa_end(ev) || (std::holds_alternative<Reply>(ev) && std::get<Reply>(ev).command == Command::Capa);
-}
-
 std::unique_ptr<Client> connect_and_login(const Options& o) {
   // Read the secret first: a missing variable is a usage error, no connection needed.
   const std::string secret = read_secret(o);

@@ -33,8 +33,4 @@ Settings session_settings(const Options& o);
 // Throws CliError(ServerError) if the server answers -ERR.
 void quit(Driver& d);
 
-// Skips the events any command may see but need not act on (Cancelled,
-// capability updates). Returns true if `ev` was one of them.
-bool ignorable(const Event& ev);
-
 }  // namespace pop3ws::cli

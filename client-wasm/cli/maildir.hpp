@@ -45,7 +45,6 @@ class Maildir {
   // fsync, rename into new/ and fsync new/ for every message finished since
   // the last commit. Returns how many landed.
   std::size_t commit();
-  std::size_t finished() const { return pending_.size(); }
   // fsync new/ (for renames an earlier, interrupted run may not have synced).
   void sync_new();
 

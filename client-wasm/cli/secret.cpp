@@ -3,6 +3,9 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <sys/stat.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -18,6 +21,10 @@ std::string read_secret(const Options& o) {
     if (!v) throw CliError(Exit::Usage, "--password-env: the variable " + o.password_env + " is not set");
     secret = v;
   } else {
+    struct stat st {};
+    if (::stat(o.password_file.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
+      std::fprintf(stderr, "pop3ws: warning: %s can be read by other users (chmod 600 it)\n",
+                   o.password_file.c_str());
     std::ifstream in(o.password_file, std::ios::binary);
     if (!in) throw CliError(Exit::LocalIo, "--password-file: cannot read " + o.password_file);
     secret.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());

@@ -253,7 +253,16 @@ def test_usage_errors(server, tmp_path):
 def test_password_file(server, tmp_path):
     pw = tmp_path / "secret"
     pw.write_text("alice-pass\n")
-    r = subprocess.run([pop3ws_bin(), "--server", "127.0.0.1:%d" % server.pop3s_port, "--security", "tls",
-                        "--ca-file", server.ca_file, "--user", "alice", "--password-file", str(pw), "stat"],
-                       capture_output=True, timeout=60)
+    args = [pop3ws_bin(), "--server", "127.0.0.1:%d" % server.pop3s_port, "--security", "tls",
+            "--ca-file", server.ca_file, "--user", "alice", "--password-file", str(pw), "stat"]
+    pw.chmod(0o644)
+    r = subprocess.run(args, capture_output=True, timeout=60)
     assert r.returncode == 0, explain(r)
+    assert b"can be read by other users" in r.stderr
+    pw.chmod(0o600)
+    r = subprocess.run(args, capture_output=True, timeout=60)
+    assert r.returncode == 0, explain(r)
+    assert r.stderr == b""
+    pw.write_text("wrong-pass\r\n")
+    r = subprocess.run(args, capture_output=True, timeout=60)
+    assert r.returncode == EXIT_AUTH, explain(r)
