@@ -14,8 +14,15 @@ CRLF = b"\r\n"
 class ScriptedPop3:
     """Accepts connections and runs `behaviour` (a Behaviour subclass) per connection."""
 
-    def __init__(self, behaviour):
+    def __init__(self, behaviour, tls_context=None):
+        """With `tls_context` (an ssl.SSLContext for the server side), TLS
+        starts at connect (implicit TLS) and the SNI each client sent is kept
+        in `server_names`."""
         self.behaviour = behaviour
+        self.tls_context = tls_context
+        self.server_names = []
+        if tls_context is not None:
+            tls_context.sni_callback = lambda sock, name, ctx: self.server_names.append(name)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -48,10 +55,12 @@ class ScriptedPop3:
 
     def _session(self, conn):
         try:
+            conn.settimeout(30)
+            if self.tls_context is not None:
+                conn = self.tls_context.wrap_socket(conn, server_side=True)
             with conn:
-                conn.settimeout(30)
                 self.behaviour(self, conn).run()
-        except OSError:
+        except OSError:  # ssl.SSLError included: a client that refused our certificate
             pass
 
 

@@ -3,12 +3,14 @@ pipelining stall guard, STLS missing or attacked, a hang-up on a wrong
 password, response codes, a malformed reply."""
 
 import os
+import ssl
 import subprocess
 
 import pytest
 
 from conftest import (EXIT_AUTH, EXIT_PROTOCOL, EXIT_SERVER, EXIT_STALL, EXIT_TLS, EXIT_TRY_LATER,
                       explain, pop3ws_bin)
+from pop3ws_harness.tlsgen import make_tls_files
 from scripted_pop3 import (Behaviour, HangUpOnWrongPassword, Malformed, PipelineBreaker, RespCode,
                            RetrRefused, ScriptedPop3, StlsInjector)
 
@@ -91,3 +93,21 @@ def test_refused_retr_keeps_the_others_and_deletes_nothing_unsafe(tmp_path):
         dele = [c for c in server.commands if c.startswith(b"DELE")]
         assert sorted(dele) == [b"DELE 1", b"DELE 2"]
         assert server.commands[-1] == b"QUIT"
+
+
+def test_sni_sent_for_names_not_for_addresses(tmp_path):
+    tls = make_tls_files(str(tmp_path / "tls"))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(tls.cert_file, tls.key_file)
+    with ScriptedPop3(Behaviour, tls_context=ctx) as server:
+        for host in ("localhost", "127.0.0.1"):
+            args = [pop3ws_bin(), "--server", "%s:%d" % (host, server.port), "--security", "tls",
+                    "--ca-file", tls.ca_file, "--user", "u", "--password-env", "PW", "--timeout", "5", "stat"]
+            r = subprocess.run(args, capture_output=True, env=dict(os.environ, PW="right"), timeout=60)
+            assert r.returncode == 0, explain(r)
+            assert r.stdout == b"3 %d\n" % sum(map(len, Behaviour.messages))
+        # RFC 6066 section 3: a host name is sent, an IP literal is not.
+        assert server.server_names == ["localhost", None]
+        r = subprocess.run(args[:5] + ["--ca-file", tls.other_ca_file] + args[7:], capture_output=True,
+                           env=dict(os.environ, PW="right"), timeout=60)
+        assert r.returncode == EXIT_TLS, explain(r)
