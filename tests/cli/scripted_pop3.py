@@ -193,3 +193,11 @@ class RetrRefused(Behaviour):
             self.send(b"-ERR [SYS/TEMP] message is gone" + CRLF)
         else:
             super().retr(n)
+
+
+class Silent(Behaviour):
+    """Accepts the connection and never sends a greeting."""
+
+    def run(self):
+        for _ in self.lines():
+            pass

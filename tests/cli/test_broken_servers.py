@@ -5,14 +5,15 @@ password, response codes, a malformed reply."""
 import os
 import ssl
 import subprocess
+import time
 
 import pytest
 
-from conftest import (EXIT_AUTH, EXIT_PROTOCOL, EXIT_SERVER, EXIT_STALL, EXIT_TLS, EXIT_TRY_LATER,
+from conftest import (EXIT_AUTH, EXIT_NETWORK, EXIT_PROTOCOL, EXIT_SERVER, EXIT_STALL, EXIT_TLS, EXIT_TRY_LATER,
                       explain, pop3ws_bin)
 from pop3ws_harness.tlsgen import make_tls_files
 from scripted_pop3 import (Behaviour, HangUpOnWrongPassword, Malformed, PipelineBreaker, RespCode,
-                           RetrRefused, ScriptedPop3, StlsInjector)
+                           RetrRefused, ScriptedPop3, Silent, StlsInjector)
 
 
 def run(server, *command, password="right", security="none", options=(), wait=5):
@@ -111,3 +112,12 @@ def test_sni_sent_for_names_not_for_addresses(tmp_path):
         r = subprocess.run(args[:5] + ["--ca-file", tls.other_ca_file] + args[7:], capture_output=True,
                            env=dict(os.environ, PW="right"), timeout=60)
         assert r.returncode == EXIT_TLS, explain(r)
+
+
+def test_silent_server_times_out_as_network_failure():
+    with ScriptedPop3(Silent) as server:
+        start = time.monotonic()
+        r = run(server, "stat", wait=1)
+        assert r.returncode == EXIT_NETWORK, explain(r)
+        assert b"no reply from the server for 1 s" in r.stderr
+        assert time.monotonic() - start < 10
