@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "login.hpp"
+#include "printable.hpp"
 
 namespace pop3ws::cli {
 
@@ -27,12 +28,12 @@ void print(const char* heading, const Capabilities& c) {
   if (!c.sasl.empty()) {
     std::string line = "SASL";
     for (const auto& m : c.sasl) line += " " + m;
-    std::printf("%s\n", line.c_str());
+    std::printf("%s\n", printable(line).c_str());
   }
   if (c.login_delay) std::printf("LOGIN-DELAY %u\n", *c.login_delay);
-  if (c.expire) std::printf("EXPIRE %s\n", c.expire->c_str());
-  if (!c.implementation.empty()) std::printf("IMPLEMENTATION %s\n", c.implementation.c_str());
-  for (const auto& other : c.other) std::printf("%s\n", other.c_str());
+  if (c.expire) std::printf("EXPIRE %s\n", printable(*c.expire).c_str());
+  if (!c.implementation.empty()) std::printf("IMPLEMENTATION %s\n", printable(c.implementation).c_str());
+  for (const auto& other : c.other) std::printf("%s\n", printable(other).c_str());
 }
 
 }  // namespace

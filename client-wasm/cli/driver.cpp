@@ -4,6 +4,7 @@
 #include <string>
 
 #include "exit_codes.hpp"
+#include "printable.hpp"
 
 namespace pop3ws::cli {
 
@@ -36,7 +37,7 @@ void Driver::drain_transcript() {
     const char* tag = e->direction == TranscriptEntry::Direction::Client   ? "C: "
                       : e->direction == TranscriptEntry::Direction::Server ? "S: "
                                                                             : "*  ";
-    std::fprintf(stderr, "%s%s\n", tag, e->text.c_str());
+    std::fprintf(stderr, "%s%s\n", tag, printable(e->text).c_str());
   }
   if (const auto dropped = session_.transcript_dropped(); dropped > 0) {
     if (dropped != dropped_reported_) {
@@ -103,6 +104,9 @@ void Driver::run_loop(const EventHandler& on_event) {
   if (bytes_read_ == 0 && !eof_) read_more();
   for (;;) {
     Event ev = session_.next_event();
+    // Drained per event so that a long listing never overflows the
+    // transcript's capacity between reads.
+    if (options_.verbose) drain_transcript();
     if (std::holds_alternative<NeedData>(ev)) {
       flush();
       read_more();

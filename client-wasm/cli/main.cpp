@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "options.hpp"
+#include "printable.hpp"
 
 using namespace pop3ws;
 using namespace pop3ws::cli;
@@ -103,7 +104,7 @@ int main(int argc, char** argv) {
     throw CliError(Exit::Usage, "unknown command " + cmd);
   } catch (const CliError& e) {
     std::fflush(stdout);
-    std::fprintf(stderr, "pop3ws: %s\n", e.what());
+    std::fprintf(stderr, "pop3ws: %s\n", printable(e.what()).c_str());
     return static_cast<int>(e.code());
   } catch (const std::exception& e) {
     std::fflush(stdout);

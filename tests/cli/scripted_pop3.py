@@ -201,3 +201,20 @@ class Silent(Behaviour):
     def run(self):
         for _ in self.lines():
             pass
+
+
+class TerminalEscapes(Behaviour):
+    """Puts terminal escape sequences (set window title, clear screen) into
+    its greeting, CAPA and -ERR texts."""
+
+    capabilities = Behaviour.capabilities + [b"IMPLEMENTATION evil\x1b[2J"]
+
+    def run(self):
+        self.send(b"+OK hello \x1b]0;owned\x07" + CRLF)
+        for line in self.lines():
+            if not self.handle(line):
+                return
+
+    def password(self, arg):
+        self.send(b"-ERR [AUTH] no \x1b[2J\x1b]0;owned\x07" + CRLF)
+        return True

@@ -13,7 +13,7 @@ from conftest import (EXIT_AUTH, EXIT_NETWORK, EXIT_PROTOCOL, EXIT_SERVER, EXIT_
                       explain, pop3ws_bin)
 from pop3ws_harness.tlsgen import make_tls_files
 from scripted_pop3 import (Behaviour, HangUpOnWrongPassword, Malformed, PipelineBreaker, RespCode,
-                           RetrRefused, ScriptedPop3, Silent, StlsInjector)
+                           RetrRefused, ScriptedPop3, Silent, StlsInjector, TerminalEscapes)
 
 
 def run(server, *command, password="right", security="none", options=(), wait=5):
@@ -121,3 +121,12 @@ def test_silent_server_times_out_as_network_failure():
         assert r.returncode == EXIT_NETWORK, explain(r)
         assert b"no reply from the server for 1 s" in r.stderr
         assert time.monotonic() - start < 10
+
+
+def test_server_text_cannot_drive_the_terminal():
+    with ScriptedPop3(TerminalEscapes) as server:
+        r = run(server, "stat", options=["-v"])
+        assert r.returncode == EXIT_AUTH, explain(r)
+        assert b"\x1b" not in r.stderr and b"\x07" not in r.stderr
+        assert b"no \\x1b[2J" in r.stderr           # shown, escaped
+        assert b"S: +OK hello \\x1b]0;owned\\x07" in r.stderr
