@@ -76,6 +76,9 @@ class WebsocketppCodec final : public WsCodec {
       con_ = factory().get_connection();
     }
     con_->set_max_message_size(options.max_message_bytes);
+    // Only GET and HEAD are served: a request body is never needed, and
+    // websocketpp would otherwise buffer up to 32 MB of one.
+    con_->set_max_http_body_size(4096);
     con_->set_secure(options.secure);
     con_->set_remote_endpoint(options.remote_endpoint);
     con_->set_write_handler([this](websocketpp::connection_hdl, const char* data, size_t n) {

@@ -462,6 +462,11 @@ def test_http_endpoints_and_files(dovecot, tmp_path):
         assert h["content-type"].startswith("text/plain; version=0.0.4")
         assert b"pop3ws_proxy_connections_total" in body
         assert http_get(p, "/", "POST")[0] == 405
+        # A large request body is refused up front, not buffered.
+        s = socket.create_connection(("127.0.0.1", p.port), timeout=20)
+        s.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 50000000\r\n\r\nxx")
+        assert s.recv(100).startswith(b"HTTP/1.1 413")
+        s.close()
         status, h, body = http_get(p, "/", "HEAD")
         assert status == 200 and body == b"" and int(h["content-length"]) > 0
 
