@@ -25,6 +25,8 @@ const KEEPALIVE_MS = 25_000;
 const SUMMARY_BATCH = 200;
 // RETRs in flight while downloading everything ("delete after download").
 const DOWNLOAD_WINDOW = 16;
+// Messages committed to IndexedDB per transaction at most.
+const DOWNLOAD_BATCH = 64;
 
 export class Failure extends Error {
   constructor(readonly info: WorkerError) {
@@ -242,6 +244,7 @@ export class Mailbox {
       for (const [uid] of this.onServer) if (!(await this.store.hasRaw(accountId, uid))) missing.push(uid);
       await this.downloadAll(missing);
     }
+    await this.store.makeDurable(accountId);
     const now = Date.now();
     for (const s of await this.store.summaries(accountId)) {
       const m = this.onServer.get(s.uid);
@@ -265,6 +268,22 @@ export class Mailbox {
     const total = uids.length;
     let next = 0;
     let done = 0;
+    // Finished messages wait here and are committed in batches by one
+    // writer chain; lanes pause while too much is waiting (bounded memory).
+    let pending: { uid: string; bytes: Uint8Array }[] = [];
+    let writing: Promise<void> = Promise.resolve();
+    const commit = (): Promise<void> => {
+      writing = writing.then(async () => {
+        const batch = pending;
+        pending = [];
+        if (!batch.length) return;
+        const updated = await this.store.putRawMany(accountId, batch);
+        done += batch.length;
+        this.post({ type: 'progress', what: 'message', done, total });
+        this.post({ type: 'summaries', accountId, summaries: updated, removed: [] });
+      });
+      return writing;
+    };
     this.phase('downloading');
     const lane = async () => {
       while (next < uids.length) {
@@ -273,16 +292,16 @@ export class Mailbox {
         if (!m) continue;
         const r = await conn.retr(m.n);
         if (!r.ok) continue;
-        await this.store.putRaw(accountId, uid, r.bytes);
-        done++;
-        if (done % 20 === 0 || done === total) this.post({ type: 'progress', what: 'message', done, total });
-        const s = await this.store.getSummary(accountId, uid);
-        if (s) this.post({ type: 'summaries', accountId, summaries: [s], removed: [] });
+        pending.push({ uid, bytes: r.bytes });
+        if (pending.length === 1) void commit();
+        if (pending.length >= DOWNLOAD_BATCH) await commit();
       }
     };
     try {
       await Promise.all(Array.from({ length: Math.min(DOWNLOAD_WINDOW, uids.length) }, lane));
+      await commit();
     } catch (e) {
+      await commit().catch(() => undefined);
       if (e instanceof Failure) throw e;
       throw new Failure({ ...(e as WorkerError), kept: await this.keptCount() });
     } finally {
