@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
 #include <sstream>
 #include <stdexcept>
@@ -78,7 +79,16 @@ class Listener : public std::enable_shared_from_this<Listener> {
     std::string ip = peer.address().is_v6() && peer.address().to_v6().is_v4_mapped()
                          ? asio::ip::make_address_v4(asio::ip::v4_mapped, peer.address().to_v6()).to_string()
                          : peer.address().to_string();
-    const auto admit = srv_.tracker_.admit(ip);
+    // One IPv6 host usually owns a whole /64 (RFC 4291 §2.5.1 interface
+    // identifiers): count the prefix, or a single client could take any number
+    // of slots by rotating addresses.
+    std::string cap_key = ip;
+    if (peer.address().is_v6() && !peer.address().to_v6().is_v4_mapped()) {
+      auto bytes = peer.address().to_v6().to_bytes();
+      std::fill(bytes.begin() + 8, bytes.end(), 0);
+      cap_key = asio::ip::address_v6(bytes).to_string() + "/64";
+    }
+    const auto admit = srv_.tracker_.admit(cap_key);
     if (admit == ConnectionTracker::Admit::refuse) {
       srv_.metrics_.count_close(CloseReason::limit_reached);
       spdlog::warn("event=refused peer={} why=connection_cap", ip);
@@ -94,12 +104,13 @@ class Listener : public std::enable_shared_from_this<Listener> {
       else stream = std::make_unique<TcpStream>(std::move(socket));
     } catch (const std::exception& e) {  // SSL_new failing: out of memory
       spdlog::error("event=accept_error peer={} error=\"{}\"", ip, e.what());
-      srv_.tracker_.release(ip);
+      srv_.tracker_.release(cap_key);
       return do_accept();
     }
     SessionOptions o;
     o.id = ++srv_.next_id_;
     o.peer = ip;
+    o.cap_key = cap_key;
     o.secure = static_cast<bool>(srv_.listen_tls_);
     o.over_limit = admit == ConnectionTracker::Admit::over_limit;
     o.tracker = &srv_.tracker_;

@@ -43,7 +43,7 @@ Session::~Session() {
   if (opened_ && !codec_done_) ctx_.metrics.sessions_open.fetch_sub(1, std::memory_order_relaxed);
   ctx_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
   ctx_.sessions.remove(opts_.id);
-  if (opts_.tracker) opts_.tracker->release(opts_.peer);
+  if (opts_.tracker) opts_.tracker->release(opts_.cap_key);
 }
 
 void Session::start() {

@@ -29,7 +29,8 @@ namespace pop3ws::proxy {
 
 struct SessionOptions {
   std::uint64_t id = 0;
-  std::string peer;              // page's IP address, for logs and the caps
+  std::string peer;              // page's IP address, for logs
+  std::string cap_key;           // what the per-IP cap counts (the address, or its /64)
   bool secure = false;           // wss listener
   bool over_limit = false;       // answer the handshake with "limit reached"
   ConnectionTracker* tracker = nullptr;  // released when the session ends
