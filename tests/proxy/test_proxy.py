@@ -224,9 +224,16 @@ def test_per_ip_connection_cap(dovecot):
             extra = await WsPop3.connect(p.url("/pop3/tls"))
             assert await extra.closed() == (4008, "limit reached")
             await held[0].close()
-            await asyncio.sleep(0.3)
-            again = await WsPop3.connect(p.url("/pop3/tls"))
-            assert (await again.line()).startswith(b"+OK")
+            # The slot frees once the proxy has ended that session.
+            deadline = time.monotonic() + 10
+            while True:
+                again = await WsPop3.connect(p.url("/pop3/tls"))
+                try:
+                    assert (await again.line()).startswith(b"+OK")
+                    break
+                except websockets.ConnectionClosed:
+                    assert time.monotonic() < deadline, "the cap never freed a slot"
+                    await asyncio.sleep(0.1)
             for c in held[1:] + [again]:
                 await c.close()
         run(go())
@@ -407,8 +414,10 @@ def test_hundreds_of_concurrent_sessions(dovecot):
         opened, closes = run(go())
         assert opened == n
         assert all(c == (1000, "upstream closed") for c in closes)
-        time.sleep(0.5)
-        assert metric(p, "pop3ws_proxy_connections_open") == "1"  # the /metrics request itself
+        deadline = time.monotonic() + 10
+        while metric(p, "pop3ws_proxy_connections_open") != "1":  # the /metrics request itself
+            assert time.monotonic() < deadline, "sessions did not end"
+            time.sleep(0.1)
 
 
 def http_get(p, path, method="GET"):
