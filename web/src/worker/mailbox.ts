@@ -23,6 +23,9 @@ import type { MailStore } from './store';
 // Outlook drops sessions idle for about 60 s; a NOOP keeps ours alive.
 const KEEPALIVE_MS = 25_000;
 const SUMMARY_BATCH = 200;
+const TRANSCRIPT_INTERVAL_MS = 250;
+// The page keeps 2,000 lines; more waiting than that is never shown.
+const MAX_TRANSCRIPT_BACKLOG = 2000;
 // RETRs in flight while downloading everything ("delete after download").
 const DOWNLOAD_WINDOW = 16;
 // Messages committed to IndexedDB per transaction at most.
@@ -102,9 +105,23 @@ export class Mailbox {
       throw new Failure({ kind: 'codec-missing', detail: '' });
     }
     const conn = new Pop3Connection(session);
+    // Transcript lines are collected as they happen (with their time) but
+    // sent to the page at most every TRANSCRIPT_INTERVAL_MS: one message per
+    // WebSocket frame kept the page busy re-rendering during downloads.
+    let lines: Extract<Notice, { type: 'transcript' }>['entries'] = [];
+    let timer: ReturnType<typeof setTimeout> | null = null;
     conn.onTranscript = () => {
-      const entries = conn.takeTranscript();
-      if (entries.length) this.post({ type: 'transcript', entries: entries.map((e) => ({ ...e, time: Date.now() })) });
+      const now = Date.now();
+      for (const e of conn.takeTranscript()) lines.push({ ...e, time: now });
+      if (lines.length > MAX_TRANSCRIPT_BACKLOG) lines = lines.slice(-MAX_TRANSCRIPT_BACKLOG);
+      if (!timer && lines.length) {
+        timer = setTimeout(() => {
+          timer = null;
+          const out = lines;
+          lines = [];
+          if (out.length) this.post({ type: 'transcript', entries: out });
+        }, TRANSCRIPT_INTERVAL_MS);
+      }
     };
     conn.onClose = (info) => {
       if (this.conn === conn) {
