@@ -17,6 +17,20 @@ namespace pop3ws::crypto {
 using Md5Digest = std::array<std::uint8_t, 16>;
 using Sha256Digest = std::array<std::uint8_t, 32>;
 
+// Incremental SHA-256, so that HMAC can start from precomputed pad states.
+class Sha256 {
+ public:
+  Sha256();
+  void update(std::string_view data);
+  Sha256Digest finish();
+
+ private:
+  std::uint32_t h_[8];
+  std::uint8_t buffer_[64] = {};
+  std::size_t buffered_ = 0;
+  std::uint64_t length_ = 0;
+};
+
 Md5Digest md5(std::string_view data);
 Sha256Digest sha256(std::string_view data);
 Md5Digest hmac_md5(std::string_view key, std::string_view data);

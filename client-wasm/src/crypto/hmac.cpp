@@ -27,18 +27,50 @@ Md5Digest hmac_md5(std::string_view key, std::string_view data) {
   return hmac<Md5Digest, md5>(key, data);
 }
 
+namespace {
+
+// HMAC-SHA-256 with the keyed pad blocks hashed once (RFC 2104 §4 notes this
+// precomputation): PBKDF2 then costs two compressions per iteration.
+class HmacSha256 {
+ public:
+  explicit HmacSha256(std::string_view key) {
+    std::string k = key.size() > 64 ? as_bytes(sha256(key)) : std::string(key);
+    k.resize(64, '\0');
+    std::string inner(64, '\0'), outer(64, '\0');
+    for (std::size_t i = 0; i < 64; ++i) {
+      inner[i] = char(k[i] ^ 0x36);
+      outer[i] = char(k[i] ^ 0x5c);
+    }
+    inner_.update(inner);
+    outer_.update(outer);
+  }
+  Sha256Digest mac(std::string_view data) const {
+    Sha256 in = inner_;
+    in.update(data);
+    Sha256 out = outer_;
+    out.update(as_bytes(in.finish()));
+    return out.finish();
+  }
+
+ private:
+  Sha256 inner_, outer_;
+};
+
+}  // namespace
+
 Sha256Digest hmac_sha256(std::string_view key, std::string_view data) {
-  return hmac<Sha256Digest, sha256>(key, data);
+  return HmacSha256(key).mac(data);
 }
 
 Sha256Digest pbkdf2_sha256(std::string_view password, std::string_view salt,
                            std::uint32_t iterations) {
+  const HmacSha256 prf(password);
   std::string s(salt);
   s.append("\x00\x00\x00\x01", 4);  // INT(1): the first and only block
-  Sha256Digest u = hmac_sha256(password, s);
+  Sha256Digest u = prf.mac(s);
   Sha256Digest out = u;
   for (std::uint32_t i = 1; i < iterations; ++i) {
-    u = hmac_sha256(password, std::string_view(reinterpret_cast<const char*>(u.data()), u.size()));
+    u = prf.mac(std::string_view(reinterpret_cast<const char*>(u.data()), u.size()));
     for (std::size_t k = 0; k < out.size(); ++k) out[k] ^= u[k];
   }
   return out;

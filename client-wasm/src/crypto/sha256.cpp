@@ -1,5 +1,6 @@
 // SHA-256 (FIPS 180-4) for SCRAM-SHA-256 (RFC 7677). See crypto.hpp for why
 // this is not OpenSSL.
+#include <algorithm>
 #include <cstring>
 
 #include "crypto/crypto.hpp"
@@ -50,25 +51,46 @@ void block(std::uint32_t h[8], const std::uint8_t* p) {
 
 }  // namespace
 
-Sha256Digest sha256(std::string_view data) {
-  std::uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+Sha256::Sha256()
+    : h_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19} {}
+
+void Sha256::update(std::string_view data) {
   const auto* p = reinterpret_cast<const std::uint8_t*>(data.data());
-  const std::size_t n = data.size();
-  std::size_t i = 0;
-  for (; i + 64 <= n; i += 64) block(h, p + i);
+  std::size_t n = data.size();
+  length_ += n;
+  if (buffered_) {
+    const std::size_t take = std::min(n, std::size_t(64) - buffered_);
+    std::memcpy(buffer_ + buffered_, p, take);
+    buffered_ += take;
+    p += take;
+    n -= take;
+    if (buffered_ < 64) return;
+    block(h_, buffer_);
+    buffered_ = 0;
+  }
+  for (; n >= 64; p += 64, n -= 64) block(h_, p);
+  if (n) std::memcpy(buffer_, p, n);
+  buffered_ = n;
+}
+
+Sha256Digest Sha256::finish() {
+  const std::uint64_t bits = length_ * 8;
   std::uint8_t tail[128] = {};
-  const std::size_t rest = n - i;
-  if (rest) std::memcpy(tail, p + i, rest);
-  tail[rest] = 0x80;
-  const std::size_t tail_len = rest < 56 ? 64 : 128;
-  const std::uint64_t bits = std::uint64_t(n) * 8;
+  std::memcpy(tail, buffer_, buffered_);
+  tail[buffered_] = 0x80;
+  const std::size_t tail_len = buffered_ < 56 ? 64 : 128;
   for (int k = 0; k < 8; ++k) tail[tail_len - 1 - std::size_t(k)] = std::uint8_t(bits >> (8 * k));
-  for (std::size_t k = 0; k < tail_len; k += 64) block(h, tail + k);
+  for (std::size_t k = 0; k < tail_len; k += 64) block(h_, tail + k);
   Sha256Digest out{};
   for (int k = 0; k < 8; ++k)
-    for (int b = 0; b < 4; ++b) out[std::size_t(k * 4 + b)] = std::uint8_t(h[k] >> (24 - 8 * b));
+    for (int b = 0; b < 4; ++b) out[std::size_t(k * 4 + b)] = std::uint8_t(h_[k] >> (24 - 8 * b));
   return out;
+}
+
+Sha256Digest sha256(std::string_view data) {
+  Sha256 ctx;
+  ctx.update(data);
+  return ctx.finish();
 }
 
 }  // namespace pop3ws::crypto
