@@ -106,6 +106,9 @@ class Behaviour:
             return self.password(arg)
         elif verb == b"STAT":
             self.send(b"+OK %d %d" % (len(self.messages), sum(map(len, self.messages))) + CRLF)
+        elif verb == b"LIST":
+            self.send(b"+OK" + CRLF + b"".join(b"%d %d" % (i, len(m)) + CRLF
+                                              for i, m in enumerate(self.messages, 1)) + b"." + CRLF)
         elif verb == b"UIDL":
             self.send(b"+OK" + CRLF + b"".join(b"%d uid-%d" % (i, i) + CRLF
                                               for i in range(1, len(self.messages) + 1)) + b"." + CRLF)
@@ -218,3 +221,15 @@ class TerminalEscapes(Behaviour):
     def password(self, arg):
         self.send(b"-ERR [AUTH] no \x1b[2J\x1b]0;owned\x07" + CRLF)
         return True
+
+
+class NoUidl(Behaviour):
+    """An RFC 1939 server without the optional UIDL command."""
+
+    capabilities = [b"USER", b"TOP"]
+
+    def handle(self, line):
+        if line.upper() == b"UIDL":
+            self.send(b"-ERR unknown command" + CRLF)
+            return True
+        return super().handle(line)

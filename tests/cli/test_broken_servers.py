@@ -12,7 +12,7 @@ import pytest
 from conftest import (EXIT_AUTH, EXIT_NETWORK, EXIT_PROTOCOL, EXIT_SERVER, EXIT_STALL, EXIT_TLS, EXIT_TRY_LATER,
                       explain, pop3ws_bin)
 from pop3ws_harness.tlsgen import make_tls_files
-from scripted_pop3 import (Behaviour, HangUpOnWrongPassword, Malformed, PipelineBreaker, RespCode,
+from scripted_pop3 import (Behaviour, HangUpOnWrongPassword, Malformed, NoUidl, PipelineBreaker, RespCode,
                            RetrRefused, ScriptedPop3, Silent, StlsInjector, TerminalEscapes)
 
 
@@ -130,3 +130,19 @@ def test_server_text_cannot_drive_the_terminal():
         assert b"\x1b" not in r.stderr and b"\x07" not in r.stderr
         assert b"no \\x1b[2J" in r.stderr           # shown, escaped
         assert b"S: +OK hello \\x1b]0;owned\\x07" in r.stderr
+
+
+def test_server_without_uidl(tmp_path):
+    with ScriptedPop3(NoUidl) as server:
+        r = run(server, "list")
+        assert r.returncode == 0, explain(r)
+        assert r.stdout.decode().split("\n")[0].endswith(" -")
+        assert len(r.stdout.splitlines()) == 3
+        r = run(server, "fetch", "--maildir", str(tmp_path / "all"))
+        assert r.returncode == 0, explain(r)
+        got = sorted((tmp_path / "all" / "new" / n).read_bytes() for n in os.listdir(tmp_path / "all" / "new"))
+        assert got == sorted(NoUidl.messages)
+        r = run(server, "fetch", "--maildir", str(tmp_path / "new"), "--only-new")
+        assert r.returncode == EXIT_SERVER, explain(r)
+        assert b"UIDL" in r.stderr
+        assert not any(c.startswith(b"RETR") for c in server.commands[-3:])
