@@ -427,6 +427,9 @@ export class Mailbox {
   async commit(): Promise<ResultOf['commit']> {
     const conn = this.requireConn();
     const deleted = [...this.userMarked];
+    // Servers with LOGIN-DELAY (RFC 2449 §6.8; Gmail says 300 s) would refuse
+    // signing in again right away: stay signed out there.
+    const loginDelay = conn.capabilities.loginDelay ?? 0;
     this.stopKeepalive();
     const r = await conn.quit();
     if (!r.ok) throw new Failure({ kind: 'server-trouble', detail: r.text });
@@ -438,7 +441,8 @@ export class Mailbox {
     this.policyMarked.clear();
     if (this.conn === conn) this.conn = null;
     conn.dispose();
-    await this.refresh();
+    if (loginDelay > 0) this.phase('closed');
+    else await this.refresh();
     return { deleted };
   }
 
