@@ -87,8 +87,8 @@ int run_fetch(const Options& o, const FetchOptions& f) {
     tag_of[m.number] = state.tag(m.uid);
     our_tags.insert(tag_of[m.number]);
   }
+  const auto present = maildir.delivered_tags();
   {
-    const auto present = maildir.delivered_tags();
     std::vector<std::string> recovered;
     for (const auto& m : messages)
       if (!m.uid.empty() && !state.contains(m.uid) && present.count(tag_of[m.number])) recovered.push_back(m.uid);
@@ -105,7 +105,12 @@ int run_fetch(const Options& o, const FetchOptions& f) {
   std::size_t skipped = 0, to_fetch = 0, dele_pending = 0;
   for (const auto& m : messages) {
     by_number[m.number] = &m;
-    if (skip_known && state.contains(m.uid)) {
+    // Skipped: what is in the Maildir now (so a rerun after an interruption
+    // duplicates nothing), and with --only-new/--delete whatever was fetched
+    // before, even if it has since been removed from the Maildir. Without a
+    // UIDL nothing can be recognised.
+    const bool known = !m.uid.empty() && state.contains(m.uid);
+    if (known && (skip_known || present.count(tag_of[m.number]))) {
       ++skipped;
       // Already safe in the Maildir (this or an earlier run): just delete.
       if (f.delete_after) {
@@ -182,7 +187,7 @@ int run_fetch(const Options& o, const FetchOptions& f) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::fprintf(stderr, "pop3ws: fetched %zu message(s), %llu bytes in %.2f s", fetched,
                static_cast<unsigned long long>(bytes), seconds);
-  if (skip_known) std::fprintf(stderr, "; %zu already fetched", skipped);
+  std::fprintf(stderr, "; %zu already fetched", skipped);
   if (f.delete_after) std::fprintf(stderr, "; %zu deleted at QUIT", deleted);
   std::fprintf(stderr, "\n");
   if (failures > 0)

@@ -72,9 +72,9 @@ int main(int argc, char** argv) {
   auto* dele = app.add_subcommand("dele", "delete messages N...; the server deletes them at QUIT");
   dele->add_option("N", doomed, "message numbers")->required()->check(CLI::PositiveNumber);
   FetchOptions fo;
-  auto* fetch = app.add_subcommand("fetch", "download every message into a Maildir");
+  auto* fetch = app.add_subcommand("fetch", "download every message not yet in the Maildir DIR");
   fetch->add_option("--maildir", fo.maildir, "Maildir to deliver into (created if missing)")->required();
-  fetch->add_flag("--only-new", fo.only_new, "skip messages fetched before (by UIDL)");
+  fetch->add_flag("--only-new", fo.only_new, "also skip messages fetched before and since removed (by UIDL)");
   fetch->add_flag("--delete", fo.delete_after,
                   "delete fetched messages from the server once safely stored (implies skipping those fetched before)");
 

@@ -79,6 +79,11 @@ def test_fetch_edge_byte_identical(server, tmp_path, pipelining):
     state = (md / ".pop3ws-uidl").read_text().splitlines()
     assert len(state) == len(EDGE)
     assert all(line.startswith("edge@127.0.0.1:%d " % server.pop3_port) for line in state)
+    # Run again: what is already in the Maildir is not fetched twice.
+    r = pop3ws(server, "fetch", "--maildir", str(md), user="edge", security="starttls")
+    assert r.returncode == 0, explain(r)
+    assert b"fetched 0 message(s)" in r.stderr
+    assert sorted(maildir_contents(md)) == views(EDGE)
 
 
 def test_only_new_fetches_nothing_the_second_time_and_new_mail_later(server, tmp_path):
@@ -91,8 +96,20 @@ def test_only_new_fetches_nothing_the_second_time_and_new_mail_later(server, tmp
     assert b"%d already fetched" % len(EDGE) in r.stderr
     assert sorted(maildir_contents(md)) == views(EDGE)
     # A message read by a mail program moves to cur/ with flags: still known.
-    first = sorted(os.listdir(md / "new"))[0]
+    first, second = sorted(os.listdir(md / "new"))[:2]
     os.rename(md / "new" / first, md / "cur" / (first + ":2,S"))
+    # One removed from the Maildir: --only-new does not bring it back, a
+    # plain fetch (the Maildir holds every message on the server) does.
+    removed = (md / "new" / second).read_bytes()
+    os.unlink(md / "new" / second)
+    r = pop3ws(server, "fetch", "--maildir", str(md), "--only-new", user="edge")
+    assert r.returncode == 0, explain(r)
+    assert b"fetched 0 message(s)" in r.stderr
+    r = pop3ws(server, "fetch", "--maildir", str(md), user="edge")
+    assert r.returncode == 0, explain(r)
+    assert b"fetched 1 message(s)" in r.stderr
+    assert sorted(maildir_contents(md)) == views(EDGE)
+    assert removed in maildir_contents(md)
     extra = b"From: late@pop3ws.test\r\nSubject: arrived later\r\n\r\n.dot line\r\nbody\r\n"
     server.add_messages("edge", [extra])
     try:
@@ -154,12 +171,13 @@ def test_list_10000_messages_pipelined_and_not(server):
     assert len({l.split()[2] for l in lines}) == len(BULK)
 
 
-def test_only_new_fetch_killed_then_rerun(server, tmp_path):
+@pytest.mark.parametrize("flags", [[], ["--only-new"]])
+def test_fetch_killed_then_rerun(server, tmp_path, flags):
     md = tmp_path / "Maildir"
-    proc = start_fetch(server, "onlynew", md, "--only-new")
+    proc = start_fetch(server, "onlynew", md, *flags)
     kill_when(proc, md, len(ONLY_NEW) // 3)
     assert count_files(md / "new") < len(ONLY_NEW)
-    r = pop3ws(server, "fetch", "--maildir", str(md), "--only-new", user="onlynew")
+    r = pop3ws(server, "fetch", "--maildir", str(md), *flags, user="onlynew")
     assert r.returncode == 0, explain(r)
     assert sorted(maildir_contents(md)) == views(ONLY_NEW)
     assert os.listdir(md / "tmp") == []
