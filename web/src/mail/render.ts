@@ -90,7 +90,7 @@ export function sanitizeHtml(html: string, inline: InlinePart[], allowRemoteImag
   });
   const clean = purify.sanitize(html, {
     WHOLE_DOCUMENT: false,
-    FORBID_TAGS: ['form', 'input', 'button', 'textarea', 'select', 'meta', 'base', 'link', 'iframe', 'frame', 'object', 'embed', 'script'],
+    FORBID_TAGS: ['form', 'input', 'button', 'textarea', 'select', 'meta', 'base', 'link', 'iframe', 'frame', 'object', 'embed', 'script', 'audio', 'video', 'source', 'track'],
     FORBID_ATTR: ['srcset', 'ping'],
     ADD_ATTR: ['target'],
     ALLOW_DATA_ATTR: false,
