@@ -53,7 +53,7 @@ test(`download ${COUNT} x ${SIZE} bytes: browser vs mpop`, async () => {
     await page.getByRole('textbox', { name: 'Password' }).fill('alice-pass');
     t0 = Date.now();
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 600_000 });
+    await page.getByRole('status').filter({ hasText: /· Connected$/ }).waitFor({ timeout: 600_000 });
     const listMs = Date.now() - t0;
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByRole('radio', { name: 'Delete from the server after download' }).check();

@@ -98,7 +98,7 @@ test('Simplified Chinese follows the browser language and can be switched', asyn
 test('sign in lists the mailbox newest first, from UIDL/LIST/TOP', async () => {
   await signIn(page);
   await row('Demo 14: 10 MB holiday photos').waitFor({ timeout: 30_000 });
-  await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+  await page.getByRole('status').filter({ hasText: /· Connected$/ }).waitFor();
   const texts = await list().getByRole('option').allInnerTexts();
   assert.equal(texts.length, 14);
   assert.match(texts[0] ?? '', /Demo 14/);
@@ -241,7 +241,7 @@ test('delete marks (DELE), undo restores (RSET), commit removes at QUIT', async 
   await page.getByRole('button', { name: 'Delete now (end session)' }).click();
   await bar.waitFor({ state: 'detached' });
   await row('Demo 01').waitFor({ state: 'detached' });
-  await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+  await page.getByRole('status').filter({ hasText: /· Connected$/ }).waitFor();
   assert.equal(await list().getByRole('option').count(), 13);
   assert.equal(await serverMessageCount(dovecot), 13);
 });
@@ -270,7 +270,7 @@ test('offline: with the proxy stopped, a reload opens the stored mailbox and rea
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('textbox', { name: 'Password' }).fill('alice-pass');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 30_000 });
+  await page.getByRole('status').filter({ hasText: /· Connected$/ }).waitFor({ timeout: 30_000 });
   assert.equal(await list().getByRole('option').count(), 13);
 });
 
@@ -349,7 +349,7 @@ test('connection lost mid-download: the page says so and what was kept', async (
   await p.getByRole('textbox', { name: 'Password' }).fill('alice-pass');
   await p.getByRole('button', { name: 'Sign in' }).click();
   const rows = p.getByRole('listbox', { name: 'Messages' }).getByRole('option');
-  await p.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 60_000 });
+  await p.getByRole('status').filter({ hasText: /· Connected$/ }).waitFor({ timeout: 60_000 });
   await rows.filter({ hasText: '演示 02' }).click();
   await p.keyboard.press('Enter');
   await p.locator('#reader-subject').filter({ hasText: '演示 02' }).waitFor({ timeout: 30_000 });

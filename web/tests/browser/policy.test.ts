@@ -32,7 +32,7 @@ async function signIn(): Promise<void> {
   await page.getByLabel('User name').fill('alice');
   await page.getByRole('textbox', { name: 'Password' }).fill('alice-pass');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 60_000 });
+  await page.getByRole('status').filter({ hasText: /· Connected$/ }).waitFor({ timeout: 60_000 });
 }
 
 test('delete after download: stored first, removed from the server at QUIT, still readable', async () => {
@@ -45,7 +45,7 @@ test('delete after download: stored first, removed from the server at QUIT, stil
   await page.getByRole('button', { name: 'Refresh' }).click();
   // Every message gets stored (the ✓ mark) before any DELE.
   await page.getByRole('img', { name: 'stored offline' }).nth(5).waitFor({ timeout: 60_000 });
-  await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 60_000 });
+  await page.getByRole('status').filter({ hasText: /· Connected$/ }).waitFor({ timeout: 60_000 });
   // DELE alone removes nothing (RFC 1939 §6): still 6 until the session ends.
   assert.equal(await serverMessageCount(dovecot), 6);
   await page.getByRole('button', { name: 'Sign out' }).click();
@@ -54,7 +54,7 @@ test('delete after download: stored first, removed from the server at QUIT, stil
   // Signed in again: the server is empty, the stored mail is still here.
   await page.getByRole('textbox', { name: 'Password' }).fill('alice-pass');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 60_000 });
+  await page.getByRole('status').filter({ hasText: /· Connected$/ }).waitFor({ timeout: 60_000 });
   assert.equal(await rows().count(), 6);
   await rows().first().click();
   await page.keyboard.press('Enter');
