@@ -146,3 +146,18 @@ def test_server_without_uidl(tmp_path):
         assert r.returncode == EXIT_SERVER, explain(r)
         assert b"UIDL" in r.stderr
         assert not any(c.startswith(b"RETR") for c in server.commands[-3:])
+
+
+def test_certificate_for_another_name_is_tls_failure(tmp_path):
+    # A certificate from a trusted CA, but for other.test only.
+    tls = make_tls_files(str(tmp_path / "tls"), hostnames=("other.test",), ips=())
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(tls.cert_file, tls.key_file)
+    with ScriptedPop3(Behaviour, tls_context=ctx) as server:
+        for host, why in (("localhost", b"hostname mismatch"), ("127.0.0.1", b"IP address mismatch")):
+            args = [pop3ws_bin(), "--server", "%s:%d" % (host, server.port), "--security", "tls",
+                    "--ca-file", tls.ca_file, "--user", "u", "--password-env", "PW", "--timeout", "5", "stat"]
+            r = subprocess.run(args, capture_output=True, env=dict(os.environ, PW="right"), timeout=60)
+            assert r.returncode == EXIT_TLS, explain(r)
+            assert why in r.stderr
+        assert not any(c.startswith(b"PASS") for c in server.commands)
