@@ -145,9 +145,13 @@ def test_second_fetch_on_same_maildir_is_refused_while_first_runs(server, tmp_pa
     md = tmp_path / "Maildir"
     proc = start_fetch(server, "onlynew", md, "--only-new")
     try:
-        kill_deadline = time.monotonic() + 60
-        while not (md / ".pop3ws-uidl").exists() and time.monotonic() < kill_deadline:
+        # Once messages land, the first fetch holds the lock for a while longer.
+        deadline = time.monotonic() + 60
+        while count_files(md / "new") == 0 and time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail("the first fetch ended early: %s" % proc.stderr.read()[-2000:])
             time.sleep(0.005)
+        assert proc.poll() is None, "the first fetch ended before the second started"
         r = pop3ws(server, "fetch", "--maildir", str(md), "--only-new", user="onlynew")
         assert r.returncode == 9, explain(r)
         assert b"locked" in r.stderr
