@@ -98,9 +98,7 @@ void Driver::run(const EventHandler& on_event) {
 }
 
 void Driver::run_loop(const EventHandler& on_event) {
-  // The server speaks first (RFC 1939 §4). Reading before the first
-  // next_event() also keeps the codec from scanning its still-unallocated
-  // input buffer (memchr on a null pointer, reported to UBSan).
+  // The server speaks first (RFC 1939 §4).
   if (bytes_read_ == 0 && !eof_) read_more();
   for (;;) {
     Event ev = session_.next_event();
@@ -114,10 +112,9 @@ void Driver::run_loop(const EventHandler& on_event) {
     }
     if (auto* err = std::get_if<ProtocolError>(&ev)) fail(err->error);
     if (std::holds_alternative<StartTls>(ev)) {
-      // RFC 2595 §4: the handshake starts right after +OK; the codec has
-      // already refused any byte that came with the +OK.
-      // The codec may already have failed on bytes that came with the +OK
-      // (STARTTLS injection): never start a handshake on such a stream.
+      // RFC 2595 §4: the handshake starts right after +OK. The codec may
+      // already have failed on bytes that came with the +OK (STARTTLS
+      // injection): never start a handshake on such a stream.
       if (const auto& failure = session_.failure()) fail(*failure);
       drain_transcript();
       transport_.start_tls();
