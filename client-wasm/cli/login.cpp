@@ -89,6 +89,16 @@ std::unique_ptr<Client> connect_and_login(const Options& o) {
     });
   }
 
+  // RFC 6856 §2: UTF8 mode before login where offered. Courier replaces
+  // messages with UTF-8 headers by a stub for clients that do not ask.
+  if (s.capabilities().utf8) {
+    if (auto st = s.utf8(); !st) throw_refusal(st.error(), "UTF8");
+    d.run([&](Event& ev) {
+      auto* r = std::get_if<Reply>(&ev);
+      return r && r->command == Command::Utf8;  // -ERR: carry on without it
+    });
+  }
+
   c->before_login = s.capabilities();
   LoginRequest req;
   req.method = o.auth;

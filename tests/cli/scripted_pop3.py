@@ -233,3 +233,42 @@ class NoUidl(Behaviour):
             self.send(b"-ERR unknown command" + CRLF)
             return True
         return super().handle(line)
+
+
+class CourierUtf8(Behaviour):
+    """Courier: advertises UTF8 and serves a stub for a message with UTF-8
+    headers unless the client sent UTF8 first (RFC 6856)."""
+
+    capabilities = Behaviour.capabilities + [b"UTF8 USER"]
+    messages = ["Subject: Grüße 你好\r\n\r\nbody\r\n".encode("utf-8")]
+    stub = b"Subject: message unavailable\r\n\r\nThis message needs UTF8.\r\n"
+
+    def run(self):
+        self.utf8 = False
+        super().run()
+
+    def handle(self, line):
+        if line.upper() == b"UTF8":
+            self.utf8 = True
+            self.send(b"+OK UTF8 enabled" + CRLF)
+            return True
+        return super().handle(line)
+
+    def retr(self, n):
+        m = self.messages[n - 1] if self.utf8 else self.stub
+        self.send(b"+OK" + CRLF + m + b"." + CRLF)
+
+
+class BareLf(Behaviour):
+    """mailtrap.io and others: every line ends in a bare LF."""
+
+    messages = [b"Subject: lf\n\n.leading dot\nline\n", b"Subject: mixed\r\n\r\nline\nother\r\n"]
+
+    def send(self, data):
+        super().send(data.replace(CRLF, b"\n"))
+
+    def retr(self, n):
+        m = self.messages[n - 1]
+        # Dot-stuffed as RFC 1939 section 3 asks, LF line ends as sent.
+        stuffed = b"\n".join((b"." + l if l.startswith(b".") else l) for l in m.split(b"\n"))
+        self.conn.sendall(b"+OK\n" + stuffed + b".\n")

@@ -12,7 +12,7 @@ import pytest
 from conftest import (EXIT_AUTH, EXIT_NETWORK, EXIT_PROTOCOL, EXIT_SERVER, EXIT_STALL, EXIT_TLS, EXIT_TRY_LATER,
                       explain, pop3ws_bin)
 from pop3ws_harness.tlsgen import make_tls_files
-from scripted_pop3 import (Behaviour, HangUpOnWrongPassword, Malformed, NoUidl, PipelineBreaker, RespCode,
+from scripted_pop3 import (BareLf, Behaviour, CourierUtf8, HangUpOnWrongPassword, Malformed, NoUidl, PipelineBreaker, RespCode,
                            RetrRefused, ScriptedPop3, Silent, StlsInjector, TerminalEscapes)
 
 
@@ -161,3 +161,19 @@ def test_certificate_for_another_name_is_tls_failure(tmp_path):
             assert r.returncode == EXIT_TLS, explain(r)
             assert why in r.stderr
         assert not any(c.startswith(b"PASS") for c in server.commands)
+
+
+def test_utf8_mode_is_requested_where_offered():
+    with ScriptedPop3(CourierUtf8) as server:
+        r = run(server, "retr", "1")
+        assert r.returncode == 0, explain(r)
+        assert r.stdout == CourierUtf8.messages[0]
+        assert server.commands.index(b"UTF8") < server.commands.index(b"USER u")
+
+
+def test_bare_lf_server_bytes_as_sent():
+    with ScriptedPop3(BareLf) as server:
+        for n, message in enumerate(BareLf.messages, 1):
+            r = run(server, "retr", str(n))
+            assert r.returncode == 0, explain(r)
+            assert r.stdout == message
