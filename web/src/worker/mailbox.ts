@@ -23,6 +23,8 @@ import type { MailStore } from './store';
 // Outlook drops sessions idle for about 60 s; a NOOP keeps ours alive.
 const KEEPALIVE_MS = 25_000;
 const SUMMARY_BATCH = 200;
+// TOPs queued at once while listing (the codec pipelines up to 32).
+const TOP_WINDOW = 48;
 const TRANSCRIPT_INTERVAL_MS = 250;
 // The page keeps 2,000 lines; more waiting than that is never shown.
 const MAX_TRANSCRIPT_BACKLOG = 2000;
@@ -61,6 +63,8 @@ export class Mailbox {
   private userMarked = new Set<string>();
   private policyMarked = new Set<string>();
   private keepalive: ReturnType<typeof setInterval> | null = null;
+  /** A listing is running (a download in between must not end that phase). */
+  private listing = false;
 
   constructor(
     private readonly store: MailStore,
@@ -188,6 +192,15 @@ export class Mailbox {
     const conn = this.requireConn();
     const accountId = this.accountId as string;
     const fallback = this.signIn?.fallbackCharset ?? 'windows-1252';
+    this.listing = true;
+    try {
+      return await this.listAndSync(conn, accountId, fallback);
+    } finally {
+      this.listing = false;
+    }
+  }
+
+  private async listAndSync(conn: Pop3Connection, accountId: string, fallback: string): Promise<number> {
     this.phase('listing');
     const [uidl, list] = await Promise.all([conn.uidl(), conn.list()]);
     if (!uidl.ok) throw new Failure({ kind: 'protocol', detail: `UIDL: ${uidl.text}` });
@@ -226,8 +239,14 @@ export class Mailbox {
       this.post({ type: 'summaries', accountId, summaries: b, removed: [] });
     };
     this.post({ type: 'progress', what: 'list', done, total });
-    const tops = fresh.map(([uid, { n, size }]) =>
-      conn.top(n, 0).then(async (r) => {
+    // At most TOP_WINDOW TOPs wait in the codec's queue at a time, so a
+    // message opened while a big list loads is fetched after those, not
+    // after all of them (replies come strictly in order, RFC 1939 §3).
+    let next = 0;
+    const lane = async () => {
+      while (next < fresh.length) {
+        const [uid, { n, size }] = fresh[next++] as [string, { n: number; size: number }];
+        const r = await conn.top(n, 0);
         const base = { accountId, uid, size, firstSeen: now };
         const s: Summary = r.ok
           ? await summarize(r.bytes, base, fallback)
@@ -236,12 +255,13 @@ export class Mailbox {
         done++;
         if (batch.length >= SUMMARY_BATCH) await flushBatch();
         if (done % 50 === 0 || done === total) this.post({ type: 'progress', what: 'list', done, total });
-      }),
-    );
-    await Promise.all(tops);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(TOP_WINDOW, fresh.length) }, lane));
     await flushBatch();
     const acct = await this.store.getAccount(accountId);
     if (acct) await this.store.putAccount({ ...acct, lastSync: Date.now() });
+    this.listing = false;
     this.phase('ready');
     await this.applyPolicy();
     return this.onServer.size;
@@ -322,7 +342,7 @@ export class Mailbox {
       if (e instanceof Failure) throw e;
       throw new Failure({ ...(e as WorkerError), kept: await this.keptCount() });
     } finally {
-      if (this.conn) this.phase('ready');
+      if (this.conn) this.phase(this.listing ? 'listing' : 'ready');
     }
   }
 
@@ -348,7 +368,7 @@ export class Mailbox {
       const info = e as WorkerError;
       throw new Failure({ ...info, kept: await this.keptCount() });
     } finally {
-      if (this.conn) this.phase('ready');
+      if (this.conn) this.phase(this.listing ? 'listing' : 'ready');
     }
   }
 
