@@ -232,7 +232,12 @@ def test_usage_errors(server, tmp_path):
         base + ["--password-env", "PW", "retr"],                              # missing N
         base + ["--password-env", "PW"],                                      # no command
         base + ["--password-env", "PW", "--password", "alice-pass", "stat"],  # no secret on the command line
+        base + ["--password-env", "PW", "dele", "0"],                         # messages start at 1
     ]
+    bad_server = [pop3ws_bin(), "--security", "tls", "--user", "alice", "--password-env", "PW", "stat", "--server"]
+    cases += [bad_server + ["[::1"],           # unclosed IPv6 bracket
+              bad_server + ["host:99999"],     # port out of range
+              bad_server + ["::1"]]            # IPv6 without brackets
     for args in cases:
         r = subprocess.run(args, capture_output=True, env=env, timeout=60)
         assert r.returncode == EXIT_USAGE, "%s: %s" % (args[len(base):], explain(r))
