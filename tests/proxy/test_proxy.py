@@ -609,3 +609,30 @@ def test_ipv6_listener(dovecot):
         # Nothing listens on IPv4 now.
         with pytest.raises(OSError):
             socket.create_connection(("127.0.0.1", p.port), timeout=5).close()
+
+
+def test_wss_slow_reader_gets_every_byte(dovecot, tmp_path):
+    """TLS towards the page with a page that pauses mid-RETR: OpenSSL's
+    partial writes and retries (SSL_ERROR_WANT_WRITE) deliver every byte."""
+    import ssl
+    from pop3ws_harness.tlsgen import make_tls_files
+    tls = make_tls_files(str(tmp_path / "tls"))
+    top = '[tls]\ncert = "%s"\nkey = "%s"\n' % (tls.cert_file, tls.key_file)
+    with proxy_for(dovecot, top=top, limits={"buffer_bytes": 64 * 1024}) as p:
+        ctx = ssl.create_default_context(cafile=tls.ca_file)
+
+        async def go():
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024)
+            sock.connect(("127.0.0.1", p.port))
+            c = await WsPop3.connect("wss://localhost:%d/pop3/stls" % p.port, ssl=ctx, sock=sock,
+                                     server_hostname="localhost", origin="https://localhost:%d" % p.port,
+                                     max_queue=1, read_limit=16384)
+            await c.login("bob", "bob-pass")
+            await c.ws.send(b"RETR 1\r\n")
+            await asyncio.sleep(2)  # not reading
+            assert (await c.line()).startswith(b"+OK")
+            body = await c.multiline(timeout=120)
+            await c.close()
+            return body
+        assert run(go()) == mailgen.pop3_view(BIG[0])
