@@ -84,14 +84,28 @@ test('sign-in form: labelled controls, proxy defaults to the page, targets from 
   await page.screenshot({ path: shot('signin') });
 });
 
-test('Simplified Chinese follows the browser language and can be switched', async () => {
+test('Simplified Chinese follows the browser language, guesses GB18030 for undeclared headers, and can be switched', async () => {
   const zh = await newContext(browser, { locale: 'zh-CN' });
   const p = await zh.newPage();
   await p.goto(proxy.url + '/');
   await p.getByRole('heading', { name: '登录您的 POP3 邮箱' }).waitFor();
   await p.screenshot({ path: shot('signin-zh') });
-  await p.getByLabel('语言').selectOption('en');
-  await p.getByRole('heading', { name: 'Sign in to your POP3 mailbox' }).waitFor();
+  // A Chinese reader's guess for undeclared 8-bit headers is GB18030.
+  await p.getByLabel('邮件服务器').locator('option[value=demo]').waitFor({ state: 'attached' });
+  await p.getByLabel('用户名').fill('alice');
+  await p.getByRole('textbox', { name: '密码' }).fill('wrong');
+  await p.getByRole('button', { name: '登录' }).click();
+  await p.getByRole('alert').filter({ hasText: '服务器不接受该用户名或密码。' }).waitFor({ timeout: 30_000 });
+  await p.getByRole('textbox', { name: '密码' }).fill('alice-pass');
+  await p.getByRole('button', { name: '登录' }).click();
+  await p.getByRole('status').filter({ hasText: /· 已连接$/ }).waitFor({ timeout: 30_000 });
+  const zhRow = p.getByRole('listbox', { name: '邮件' }).getByRole('option').filter({ hasText: '演示 05：未声明字符集的 GBK 标题' });
+  await zhRow.click();
+  await p.keyboard.press('Enter');
+  await p.locator('.textbody').filter({ hasText: '标题是未编码的 GBK 字节' }).waitFor();
+  await p.screenshot({ path: shot('reader-zh') });
+  await p.getByLabel('语言').first().selectOption('en');
+  await p.getByRole('button', { name: 'Sign out' }).waitFor();
   await zh.close();
 });
 
