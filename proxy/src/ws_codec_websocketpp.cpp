@@ -19,7 +19,6 @@ struct CodecConfig : websocketpp::config::core {
   typedef websocketpp::concurrency::none concurrency_type;
   typedef websocketpp::log::basic<concurrency_type, websocketpp::log::elevel> elog_type;
   typedef websocketpp::log::basic<concurrency_type, websocketpp::log::alevel> alog_type;
-  static bool const enable_multithreading = false;
   // websocketpp copies input into this per-connection array before parsing
   // it. Page input is POP3 commands, a few bytes each; a small array keeps
   // idle sessions small and only costs extra copy steps for big messages.
@@ -31,7 +30,6 @@ struct CodecConfig : websocketpp::config::core {
     typedef type::concurrency_type concurrency_type;
     typedef type::elog_type elog_type;
     typedef type::alog_type alog_type;
-    static bool const enable_multithreading = false;
   };
   typedef websocketpp::transport::iostream::endpoint<transport_config> transport_type;
 };
