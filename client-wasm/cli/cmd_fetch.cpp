@@ -6,17 +6,22 @@
 //   2. fsync DIR/new;
 //   3. append their UIDs to the state file and fsync it;
 //   4. only then DELE them; the server deletes at QUIT (RFC 1939 §6).
-// A crash between 2 and 3 is repaired at the next start from the tags in the
-// Maildir file names. RETRs are all queued at once; the codec keeps at most
-// its pipeline window in flight (RFC 2449 §6.6), or one without PIPELINING.
+// Steps 1 (fsync, rename) to 3 run on the Committer's thread while the next
+// messages download; the DELEs go out once the last group is committed, just
+// before QUIT (they take effect only at QUIT anyway). A crash between 2 and 3
+// is repaired at the next start from the tags in the Maildir file names.
+// RETRs are all queued at once; the codec keeps at most its pipeline window
+// in flight (RFC 2449 §6.6), or one without PIPELINING.
 #include <chrono>
 #include <cstdio>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "commands.hpp"
+#include "committer.hpp"
 #include "exit_codes.hpp"
 #include "login.hpp"
 #include "maildir.hpp"
@@ -125,25 +130,7 @@ int run_fetch(const Options& o, const FetchOptions& f) {
 
   std::size_t fetched = 0, deleted = 0, failures = 0;
   std::uint64_t bytes = 0;
-  std::vector<std::uint32_t> landed;  // in tmp/, waiting for the next commit
   std::string first_failure;
-
-  // Steps 2-4 of the safety order for the batch that just landed.
-  auto commit = [&]() {
-    if (landed.empty()) return;
-    maildir.commit();
-    std::vector<std::string> uids;
-    for (const auto n : landed)
-      if (!by_number[n]->uid.empty()) uids.push_back(by_number[n]->uid);
-    state.add(uids);
-    if (f.delete_after) {
-      for (const auto n : landed) {
-        if (auto st = s.dele(n); !st) throw_refusal(st.error(), "DELE");
-        ++dele_pending;
-      }
-    }
-    landed.clear();
-  };
   auto note_failure = [&](const Reply& r) {
     ++failures;
     if (first_failure.empty())
@@ -152,7 +139,20 @@ int run_fetch(const Options& o, const FetchOptions& f) {
 
   std::size_t remaining = to_fetch;
   if (remaining + dele_pending > 0) {
+    Committer committer(maildir, state);
+    Committer::Group group;  // downloaded, waiting to be handed over
+    bool all_committed = remaining == 0;
+    auto queue_deletions = [&]() {
+      all_committed = true;
+      const auto committed = committer.wait();
+      if (!f.delete_after) return;
+      for (const auto n : committed) {
+        if (auto st = s.dele(n); !st) throw_refusal(st.error(), "DELE");
+        ++dele_pending;
+      }
+    };
     d.run([&](Event& ev) {
+      committer.check();
       if (auto* chunk = std::get_if<BodyChunk>(&ev)) {
         maildir.write(chunk->data);
         bytes += chunk->data.size();
@@ -171,15 +171,19 @@ int run_fetch(const Options& o, const FetchOptions& f) {
           else note_failure(*r);
         }
       } else if (auto* e = std::get_if<MultilineEnd>(&ev); e && e->command == Command::Retr) {
-        maildir.finish();
-        landed.push_back(e->message);
+        group.files.push_back(maildir.finish());
+        group.messages.push_back(e->message);
+        if (const auto& uid = by_number[e->message]->uid; !uid.empty()) group.uids.push_back(uid);
         ++fetched;
         --remaining;
+        if (group.files.size() >= kBatch) committer.submit(std::exchange(group, {}));
       }
-      // The last group is committed as soon as the last RETR has ended,
-      // however it ended.
-      if (landed.size() >= kBatch || remaining == 0) commit();
-      return remaining == 0 && dele_pending == 0;
+      // However the last RETR ended: commit the rest, then delete.
+      if (remaining == 0 && !all_committed) {
+        committer.submit(std::exchange(group, {}));
+        queue_deletions();
+      }
+      return all_committed && dele_pending == 0;
     });
   }
   quit(d);

@@ -78,7 +78,6 @@ Maildir::Maildir(std::string root) : root_(std::move(root)), hostname_(safe_host
 
 Maildir::~Maildir() {
   if (fd_ >= 0) ::close(fd_);
-  for (const auto& f : pending_) ::close(f.fd);  // left in tmp/: removed by the next run
   if (new_fd_ >= 0) ::close(new_fd_);
 }
 
@@ -135,18 +134,24 @@ void Maildir::write(std::string_view data) {
   buffer_.append(data);
 }
 
-void Maildir::finish() {
+Maildir::Finished Maildir::finish() {
   flush_buffer();
   // Start writeback now (Linux); commit() waits for it with fsync.
   ::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
-  pending_.push_back({fd_, tmp_path_, name_});
+  Finished f{fd_, tmp_path_, name_};
   fd_ = -1;
+  return f;
 }
 
-std::size_t Maildir::commit() {
-  const std::size_t n = pending_.size();
-  if (n == 0) return 0;
-  for (auto& f : pending_) {
+void Maildir::commit(std::vector<Finished>& files) const {
+  struct CloseRest {  // on an error, close what is left (it stays in tmp/)
+    std::vector<Finished>& files;
+    ~CloseRest() {
+      for (auto& f : files)
+        if (f.fd >= 0) ::close(f.fd);
+    }
+  } close_rest{files};
+  for (auto& f : files) {
     if (::fsync(f.fd) != 0) io_error("cannot fsync", f.tmp_path);
     const int fd = f.fd;
     f.fd = -1;
@@ -154,12 +159,10 @@ std::size_t Maildir::commit() {
     const std::string final_path = root_ + "/new/" + f.name;
     if (::rename(f.tmp_path.c_str(), final_path.c_str()) != 0) io_error("cannot move the message to", final_path);
   }
-  pending_.clear();
   sync_new();
-  return n;
 }
 
-void Maildir::sync_new() {
+void Maildir::sync_new() const {
   if (::fsync(new_fd_) != 0) io_error("cannot fsync", root_ + "/new");
 }
 

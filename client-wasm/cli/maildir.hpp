@@ -3,10 +3,11 @@
 // rename itself survives a crash. A message has only landed after that.
 //
 // Messages are committed in groups: finish() completes a file in tmp/ and
-// starts its writeback (sync_file_range), commit() then fsyncs each file,
-// renames it and fsyncs new/ once. Writeback started early lets one journal
-// commit cover the group, so the per-file fsyncs that follow are cheap (the
-// idea of git's core.fsyncMethod=batch, but every file is still fsync'd).
+// starts its writeback (sync_file_range); commit() then fsyncs each file of a
+// group, renames it and fsyncs new/ once. Writeback started early lets one
+// journal commit cover the group, so the per-file fsyncs that follow are
+// cheap (the idea of git's core.fsyncMethod=batch, but every file is still
+// fsync'd). commit() may run on another thread than begin/write/finish.
 //
 // Each file name carries ",U=<tag>", a digest of server, user and UIDL, so a
 // run killed between the rename and the UIDL state update can tell that the
@@ -38,15 +39,23 @@ class Maildir {
   // tag is in `tags`. Returns how many were removed.
   std::size_t remove_partial(const std::unordered_set<std::string>& tags) const;
 
-  // One message at a time: begin, write..., finish (file complete in tmp/).
+  // A message complete in tmp/, still open, not yet fsync'd.
+  struct Finished {
+    int fd = -1;
+    std::string tmp_path;
+    std::string name;
+  };
+
+  // One message at a time: begin, write..., finish.
   void begin(const std::string& tag);
   void write(std::string_view data);
-  void finish();
-  // fsync, rename into new/ and fsync new/ for every message finished since
-  // the last commit. Returns how many landed.
-  std::size_t commit();
+  Finished finish();
+  // fsync, close and rename into new/ each file, then fsync new/. Throws
+  // CliError(LocalIo); files not yet handled are closed and stay in tmp/
+  // (the next run removes them).
+  void commit(std::vector<Finished>& files) const;
   // fsync new/ (for renames an earlier, interrupted run may not have synced).
-  void sync_new();
+  void sync_new() const;
 
  private:
   void flush_buffer();
@@ -59,12 +68,6 @@ class Maildir {
   std::string name_;
   std::string buffer_;
   unsigned long sequence_ = 0;
-  struct Finished {
-    int fd;
-    std::string tmp_path;
-    std::string name;
-  };
-  std::vector<Finished> pending_;
 };
 
 }  // namespace pop3ws::cli
