@@ -7,6 +7,7 @@
 
 #include <openssl/err.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <stdexcept>
