@@ -206,9 +206,10 @@ export function App() {
     }
   };
   const signOut = async () => {
-    await worker.request({ type: 'sign-out' }).catch(showError);
+    // Forget the secret first: the page may be closed before QUIT returns.
     localStorage.removeItem(K_SECRET);
     setFormInit((f) => ({ ...f, secret: '', remember: false }));
+    await worker.request({ type: 'sign-out' }).catch(showError);
     setAccount(null);
     setMessage(null);
     summaries.current = new Map();

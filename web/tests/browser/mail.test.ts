@@ -334,6 +334,30 @@ test('an OAuth2 token (XOAUTH2 or OAUTHBEARER) and a chosen mechanism (SCRAM-SHA
   }
 });
 
+test('"remember" keeps the password for the next visit; without it a reload asks again', async () => {
+  const c = await newContext(browser);
+  const p = await c.newPage();
+  await p.goto(proxy.url + '/');
+  await p.getByLabel('Mail server').locator('option[value=demo]').waitFor({ state: 'attached' });
+  await p.getByLabel('User name').fill('alice');
+  await p.getByRole('textbox', { name: 'Password' }).fill('alice-pass');
+  await p.getByLabel('Remember password on this device').check();
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.getByRole('status').filter({ hasText: /· Connected$/ }).waitFor({ timeout: 30_000 });
+  await p.reload();
+  // Signed in again by itself.
+  await p.getByRole('status').filter({ hasText: /· Connected$/ }).waitFor({ timeout: 30_000 });
+  // Signing out forgets it: the next visit opens the stored mailbox offline
+  // and asks for the password to connect.
+  await p.getByRole('button', { name: 'Sign out' }).click();
+  await p.reload();
+  await p.getByRole('status').filter({ hasText: /· Not connected$/ }).waitFor();
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  assert.equal(await p.getByRole('textbox', { name: 'Password' }).inputValue(), '');
+  assert.equal(await p.evaluate(() => localStorage.getItem('pop3ws.secret')), null);
+  await c.close();
+});
+
 test('phone-sized screen: one pane at a time', async () => {
   const c = await newContext(browser, { width: 390, height: 844 });
   const p = await c.newPage();
