@@ -25,6 +25,7 @@ struct Pipe {
   bool eof = false;    // writer shut down: reader gets EOF after the buffered bytes
   bool reset = false;  // reader is gone: writes fail
   bool dead = false;   // test teardown: complete nothing, the io_context is going away
+  boost::system::error_code fail;  // reader gets this error once the buffer is empty
   std::size_t total_written = 0;
   struct Reader {
     std::size_t max;
@@ -77,6 +78,10 @@ struct Pipe {
           std::string chunk = buf.substr(0, n);
           buf.erase(0, n);
           deliver(std::move(reader->h), {}, std::move(chunk));
+          reader.reset();
+          progressed = true;
+        } else if (fail) {
+          deliver(std::move(reader->h), fail, {});
           reader.reset();
           progressed = true;
         } else if (eof) {

@@ -269,6 +269,25 @@ TEST_F(RelayTest, ServerCloseEndsWithCloseFrameAfterData) {
   EXPECT_EQ(registry.size(), 0u);
 }
 
+TEST_F(RelayTest, ServerResetClosesWith4010) {
+  open("/pop3/mail");
+  server_sends("+OK\r\n");
+  from_server().fail = boost::asio::error::connection_reset;
+  from_server().pump();
+  run();
+  auto fs = frames();
+  ASSERT_GE(fs.size(), 2u);
+  EXPECT_EQ(fs[0].payload, "+OK\r\n");  // what arrived before the reset still reaches the page
+  EXPECT_EQ(fs.back().close_code(), 4010);
+  EXPECT_EQ(fs.back().close_reason(), "upstream error");
+  page_sends(test::client_frame(8, test::close_payload(4010)));
+  from_page().eof = true;
+  from_page().pump();
+  run();
+  EXPECT_TRUE(to_page().eof);
+  EXPECT_EQ(session->close_reason(), CloseReason::upstream_error);
+}
+
 TEST_F(RelayTest, PageCloseDeliversQueuedBytesThenFin) {
   open("/pop3/mail");
   page_sends(test::client_frame(2, "QUIT\r\n") + test::client_frame(8, test::close_payload(1000)));
