@@ -30,8 +30,8 @@ const TRANSCRIPT_INTERVAL_MS = 250;
 const MAX_TRANSCRIPT_BACKLOG = 2000;
 // RETRs in flight while downloading everything ("delete after download").
 const DOWNLOAD_WINDOW = 16;
-// Messages committed to IndexedDB per transaction at most.
-const DOWNLOAD_BATCH = 64;
+// Downloaded bytes waiting for IndexedDB before the download lanes pause.
+const DOWNLOAD_BACKLOG_BYTES = 16 * 1024 * 1024;
 
 export class Failure extends Error {
   constructor(readonly info: WorkerError) {
@@ -308,11 +308,13 @@ export class Mailbox {
     // Finished messages wait here and are committed in batches by one
     // writer chain; lanes pause while too much is waiting (bounded memory).
     let pending: { uid: string; bytes: Uint8Array }[] = [];
+    let pendingBytes = 0;
     let writing: Promise<void> = Promise.resolve();
     const commit = (): Promise<void> => {
       writing = writing.then(async () => {
         const batch = pending;
         pending = [];
+        pendingBytes = 0;
         if (!batch.length) return;
         const updated = await this.store.putRawMany(accountId, batch);
         done += batch.length;
@@ -330,8 +332,11 @@ export class Mailbox {
         const r = await conn.retr(m.n);
         if (!r.ok) continue;
         pending.push({ uid, bytes: r.bytes });
+        pendingBytes += r.bytes.length;
         if (pending.length === 1) void commit();
-        if (pending.length >= DOWNLOAD_BATCH) await commit();
+        // Lanes wait for the writer only when much is waiting: waiting
+        // empties the pipeline, so it must be the exception.
+        if (pendingBytes >= DOWNLOAD_BACKLOG_BYTES) await commit();
       }
     };
     try {
