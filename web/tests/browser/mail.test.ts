@@ -28,6 +28,8 @@ let page: Page;
 /** Requests the page made to anything but the proxy (must stay empty). */
 const foreign: string[] = [];
 const dialogs: string[] = [];
+// A function, so assertions that narrowed `foreign` to [] do not stick.
+const requestsSoFar = (): string[] => foreign;
 
 before(async () => {
   dovecot = await startDovecot('demo');
@@ -194,6 +196,10 @@ test('remote images are blocked until asked for, per message', async () => {
   const srcdoc = (await page.locator('iframe.htmlbody').getAttribute('srcdoc')) ?? '';
   assert.match(srcdoc, /img-src data: https: http:/);
   assert.match(srcdoc, /src="http:\/\/127\.0\.0\.1:9\/newsletter\/banner\.jpg"/);
+  // And the browser now asks for them (the demo's port 9 answers nothing).
+  const requested = () => requestsSoFar().some((u) => u.endsWith('/newsletter/banner.jpg'));
+  for (let i = 0; i < 50 && !requested(); i++) await page.waitForTimeout(100);
+  assert.ok(requested(), `remote image not requested: ${requestsSoFar().join(', ')}`);
   // Another message starts blocked again.
   await openMessage('Demo 11: Hostile HTML (must be sanitised)');
   await page.getByText('Remote images are blocked to protect your privacy.').waitFor();
