@@ -80,6 +80,10 @@ void Session::Impl::fail(ErrorCode code, std::string detail) {
   if (failure) return;
   failure = Error{code, std::move(detail)};
   state = SessionState::Failed;
+  // A StartTls not yet pulled must never reach the caller after a failure.
+  ready.erase(std::remove_if(ready.begin(), ready.end(),
+                             [](const Event& e) { return std::holds_alternative<StartTls>(e); }),
+              ready.end());
   note(TranscriptEntry::Direction::Note, std::string("error: ") + failure->detail, 0);
 }
 

@@ -267,8 +267,10 @@ Event Session::Impl::complete_reply(std::string_view line) {
     case Command::Stls:
       if (r.ok) {
         awaiting_tls = true;
-        ready.push_back(StartTls{});
+        // Bytes already behind the +OK were sent before TLS: an injection
+        // (RFC 2595 §4). Then there is no StartTls: nothing may build on them.
         if (read != end) fail(ErrorCode::StlsInjection, "the server sent data after +OK to STLS, before TLS started");
+        else ready.push_back(StartTls{});
       } else {
         // Never fall back to sending secrets in the clear: drop what was queued.
         pop_front();

@@ -157,6 +157,25 @@ TEST(Session, MovesKeepState) {
   EXPECT_TRUE(t.stat());
 }
 
+// Bytes that arrive in the same read as +OK to STLS were sent before TLS:
+// the caller must not get a StartTls to act on (RFC 2595 §4). (When they
+// arrive in a later read, StartTls was already handed out; see stls.txt.)
+TEST(Session, InjectedBytesBehindStlsOkGiveNoStartTls) {
+  Session s;
+  ASSERT_TRUE(s.receive("+OK ready\r\n"));
+  drain(s);
+  ASSERT_TRUE(s.stls());
+  s.consume_output(s.pending_output().size());
+  ASSERT_TRUE(s.receive("+OK begin TLS\r\n+OK injected\r\n"));
+  std::vector<Event> events;
+  drain(s, nullptr, &events);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_TRUE(std::holds_alternative<Reply>(events[0]));
+  ASSERT_TRUE(std::holds_alternative<ProtocolError>(events[1]));
+  EXPECT_EQ(std::get<ProtocolError>(events[1]).error.code, ErrorCode::StlsInjection);
+  EXPECT_FALSE(s.tls_established());
+}
+
 TEST(Session, GarbageNeverCrashes) {
   std::mt19937 rng(42);
   for (int iter = 0; iter < 300; ++iter) {
