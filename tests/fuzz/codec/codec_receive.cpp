@@ -12,7 +12,8 @@ namespace {
 
 constexpr const char* kSecret = "s3cr3t-pw";
 
-void queue_scenario(Session& s, std::uint8_t scenario) {
+// Queues the scenario's commands; returns how many calls were made.
+std::size_t queue_scenario(Session& s, std::uint8_t scenario) {
   LoginRequest req;
   req.user = "alice";
   req.secret = kSecret;
@@ -31,6 +32,7 @@ void queue_scenario(Session& s, std::uint8_t scenario) {
     case 10: (void)s.capa(); (void)s.utf8(); break;
     default: (void)s.user("a"); (void)s.pass("b"); for (std::uint32_t i = 1; i < 6; ++i) (void)s.retr(i); break;
   }
+  return 8;  // no scenario makes more calls
 }
 
 }  // namespace
@@ -45,9 +47,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   settings.pipeline_window = 1 + (data[0] & 7);
   Session s(settings);
   s.set_link({(data[0] & 0x40) != 0, (data[0] & 0x20) != 0});
-  queue_scenario(s, data[0]);
-  const std::size_t read = 1 + data[1] % 64;
   fuzz::EventSink sink;
+  sink.commands += queue_scenario(s, data[0]);
+  const std::size_t read = 1 + data[1] % 64;
   std::size_t fed = 0;
   for (std::size_t off = 2; off < size; off += read) {
     const std::size_t n = std::min(read, size - off);
@@ -57,7 +59,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)s.commit_input(n);
     fed += n;
     sink.drain(s, fed);
-    if (s.state() == SessionState::Authorization && (data[0] & 0x10)) queue_scenario(s, std::uint8_t(data[0] + 1));
+    if (s.state() == SessionState::Authorization && (data[0] & 0x10))
+      sink.commands += queue_scenario(s, std::uint8_t(data[0] + 1));
     if (auto ev = s.pending_output(); !ev.empty()) {
       FUZZ_CHECK(ev.size() >= 2 && ev.substr(ev.size() - 2) == "\r\n");
       s.consume_output(ev.size());
