@@ -72,7 +72,7 @@ def _cmd_dovecot(opts):
     d = PrivateDovecot(workdir=opts.workdir, users=dict(zip(users, passwords)), mailboxes=boxes,
                        mechanisms=mechs, disable_plaintext_auth=opts.disable_plaintext_auth,
                        pop3_port=opts.pop3_port, pop3s_port=opts.pop3s_port, keep=opts.keep,
-                       keep_mail=opts.keep_mail)
+                       keep_mail=opts.keep_mail, extra_config="\n".join(opts.extra_config or []))
     with d:
         info = {
             "host": d.host, "pop3_port": d.pop3_port, "pop3s_port": d.pop3s_port,
@@ -122,6 +122,8 @@ def main(argv=None):
     p.add_argument("--mechanisms", help="comma-separated SASL mechanisms (default: all)")
     p.add_argument("--disable-plaintext-auth", action="store_true",
                    help="refuse USER/PASS and PLAIN before TLS (listens on 127.0.0.2)")
+    p.add_argument("--extra-config", action="append", metavar="LINE",
+                   help="a line appended to dovecot.conf (repeatable), e.g. 'pop3_lock_session = yes'")
     p.set_defaults(func=_cmd_dovecot)
 
     p = sub.add_parser("delayrelay", help="TCP relay on loopback adding a one-way delay")
