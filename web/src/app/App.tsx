@@ -10,7 +10,7 @@ import { MailList } from './MailList';
 import { Reader } from './Reader';
 import { SignIn, type SignInValues } from './SignIn';
 import { SettingsPanel } from './SettingsPanel';
-import { ProtocolPanel, type TranscriptLine } from './ProtocolPanel';
+import { ProtocolPanel, type ConsoleStatus, type TranscriptLine } from './ProtocolPanel';
 
 const K_ACCOUNT = 'pop3ws.account';
 const K_SECRET = 'pop3ws.secret';
@@ -58,6 +58,8 @@ export function App() {
   const [charset, setCharset] = useState<string>(() => localStorage.getItem(K_CHARSET) ?? guessLegacyCharset(navigator.language));
   const [storage, setStorage] = useState<StorageInfo | null>(null);
   const [transcript, setTranscript] = useState<TranscriptLine[]>([]);
+  const [consoleLines, setConsoleLines] = useState<TranscriptLine[]>([]);
+  const [consoleStatus, setConsoleStatus] = useState<ConsoleStatus>({ connected: false, state: 'CLOSED', step: 0 });
   const [panel, setPanel] = useState<'none' | 'settings' | 'protocol'>('none');
   // What the sign-in form shows when it (re)appears: the last values tried,
   // or the saved account; the secret only if the user asked to remember it.
@@ -93,6 +95,12 @@ export function App() {
             break;
           case 'transcript':
             setTranscript((old) => [...old, ...n.entries].slice(-MAX_TRANSCRIPT));
+            break;
+          case 'console':
+            setConsoleLines((old) => [...old, ...n.entries].slice(-MAX_TRANSCRIPT));
+            break;
+          case 'console-status':
+            setConsoleStatus({ connected: n.connected, state: n.state, step: n.step });
             break;
         }
       }),
@@ -407,8 +415,8 @@ export function App() {
               </aside>
             )}
             {panel === 'protocol' && (
-              <aside class="sidepane">
-                <ProtocolPanel lines={transcript} />
+              <aside class="sidepane console-pane">
+                <ProtocolPanel lines={transcript} consoleLines={consoleLines} status={consoleStatus} worker={worker} account={account} />
               </aside>
             )}
           </main>

@@ -4,6 +4,8 @@
 // store; the UI only sends requests and renders what comes back. Requests
 // carry an id and get exactly one Response; Notices are pushed at any time.
 
+import type { ConsoleLine } from '../console/interpret';
+
 export type AuthChoice =
   | 'auto' | 'user' | 'apop' | 'plain' | 'login' | 'cram-md5' | 'scram-sha-256'
   | 'xoauth2' | 'oauthbearer';
@@ -131,7 +133,13 @@ export type Request =
   | { type: 'storage' }
   | { type: 'free-storage'; accountId: string | null; what: 'bodies' | 'everything' }
   | { type: 'set-policy'; accountId: string; policy: DeletePolicy }
-  | { type: 'set-charset'; accountId: string | null; fallbackCharset: string };
+  | { type: 'set-charset'; accountId: string | null; fallbackCharset: string }
+  /** The console's own session to the signed-in account's server. */
+  | { type: 'console-open' }
+  | { type: 'console-line'; line: string }
+  | { type: 'console-step' }
+  | { type: 'console-sasl' }
+  | { type: 'console-close' };
 
 export type RequestType = Request['type'];
 
@@ -150,6 +158,11 @@ export interface ResultOf {
   'free-storage': StorageInfo;
   'set-policy': Record<string, never>;
   'set-charset': { updated: number };
+  'console-open': Record<string, never>;
+  'console-line': { command?: string; refusal?: { code: string; detail: string } };
+  'console-step': { step: string | null };
+  'console-sasl': Record<string, never>;
+  'console-close': Record<string, never>;
 }
 
 export type RequestEnvelope = { id: number; request: Request };
@@ -167,7 +180,10 @@ export type Notice =
   | { type: 'progress'; what: 'list' | 'message'; uid?: string; done: number; total: number }
   | { type: 'error'; error: WorkerError }
   /** Protocol transcript lines for the Protocol panel (secrets redacted by the codec). */
-  | { type: 'transcript'; entries: { direction: 'C' | 'S' | 'note'; text: string; octets: number; time: number }[] };
+  | { type: 'transcript'; entries: ConsoleLine[] }
+  /** Lines of the console's own session (manual, step, lessons). */
+  | { type: 'console'; entries: ConsoleLine[] }
+  | { type: 'console-status'; connected: boolean; state: string; step: number };
 
 export type FromWorker = Response | Notice;
 

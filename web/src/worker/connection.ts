@@ -78,6 +78,8 @@ export class Pop3Connection {
   closeInfo: WorkerError | null = null;
   onClose: ((e: WorkerError | null) => void) | null = null;
   onTranscript: (() => void) | null = null;
+  /** Sees every byte received, before the codec does (the console's wire view). */
+  onRaw: ((bytes: Uint8Array) => void) | null = null;
 
   constructor(private readonly session: Pop3Session) {}
 
@@ -108,6 +110,7 @@ export class Pop3Connection {
       };
       ws.onmessage = (m: MessageEvent) => {
         if (!(m.data instanceof ArrayBuffer)) return;
+        this.onRaw?.(new Uint8Array(m.data));
         const err = this.session.feed(new Uint8Array(m.data), (ev) => this.onEvent(ev));
         if (err) this.fail({ kind: 'protocol', detail: `${err.code}: ${err.detail}` });
         this.flush();
@@ -292,6 +295,19 @@ export class Pop3Connection {
   async quit(): Promise<ReplyInfo> {
     const r = await this.issue(['QUIT'], () => this.session.quit());
     return r;
+  }
+
+  /**
+   * One raw line typed in the console: the codec checks state and arguments
+   * and either refuses it (nothing is sent) or queues it. Its reply has no
+   * waiter, so it is skipped like the codec's own commands.
+   */
+  submitLine(line: string): { command: string } | { error: CodecError } {
+    if (this.closed) return { error: { code: 'failed', detail: 'not connected' } };
+    const r = this.session.submitLine(line);
+    if (r.error) return { error: r.error };
+    this.flush();
+    return { command: r.command as string };
   }
 
   close(): void {

@@ -63,6 +63,8 @@ export class Mailbox {
   private userMarked = new Set<string>();
   private policyMarked = new Set<string>();
   private keepalive: ReturnType<typeof setInterval> | null = null;
+  /** Connection number, so the console restarts its reading at each greeting. */
+  private connections = 0;
   /** A listing is running (a download in between must not end that phase). */
   private listing = false;
 
@@ -70,6 +72,12 @@ export class Mailbox {
     private readonly store: MailStore,
     private readonly post: (n: Notice) => void,
   ) {}
+
+  /** The signed-in account (the console opens its own session to it). */
+  currentSignIn(): SignIn {
+    if (!this.signIn) throw new Failure({ kind: 'not-connected', detail: '' });
+    return this.signIn;
+  }
 
   private phase(phase: Extract<Notice, { type: 'phase' }>['phase']): void {
     this.post({ type: 'phase', phase, accountId: this.accountId });
@@ -109,6 +117,7 @@ export class Mailbox {
       throw new Failure({ kind: 'codec-missing', detail: '' });
     }
     const conn = new Pop3Connection(session);
+    const number = ++this.connections;
     // Transcript lines are collected as they happen (with their time) but
     // sent to the page at most every TRANSCRIPT_INTERVAL_MS: one message per
     // WebSocket frame kept the page busy re-rendering during downloads.
@@ -116,7 +125,7 @@ export class Mailbox {
     let timer: ReturnType<typeof setTimeout> | null = null;
     conn.onTranscript = () => {
       const now = Date.now();
-      for (const e of conn.takeTranscript()) lines.push({ ...e, time: now });
+      for (const e of conn.takeTranscript()) lines.push({ ...e, time: now, session: number });
       if (lines.length > MAX_TRANSCRIPT_BACKLOG) lines = lines.slice(-MAX_TRANSCRIPT_BACKLOG);
       if (!timer && lines.length) {
         timer = setTimeout(() => {

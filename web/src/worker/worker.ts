@@ -6,6 +6,7 @@ import '../mail/textdecoder-fix';
 import type { FromWorker, Notice, Request, RequestEnvelope, ResultOf, WorkerError } from '../protocol/messages';
 import { Failure, Mailbox } from './mailbox';
 import { MailStore } from './store';
+import { ConsoleSession } from './console';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -13,6 +14,7 @@ const post = (m: FromWorker, transfer: Transferable[] = []) => self.postMessage(
 const notify = (n: Notice) => post(n);
 
 const ready = MailStore.open().then((store) => ({ store, mailbox: new Mailbox(store, notify) }));
+const consoleSession = new ConsoleSession(notify);
 
 async function handle(req: Request): Promise<{ result: ResultOf[Request['type']]; transfer: Transferable[] }> {
   const { store, mailbox } = await ready;
@@ -47,6 +49,20 @@ async function handle(req: Request): Promise<{ result: ResultOf[Request['type']]
       return { result: await store.storageInfo(), transfer: [] };
     case 'set-charset':
       return { result: await mailbox.setCharset(req.accountId, req.fallbackCharset), transfer: [] };
+    case 'console-open': {
+      await consoleSession.open(mailbox.currentSignIn());
+      return { result: {}, transfer: [] };
+    }
+    case 'console-line':
+      return { result: consoleSession.submit(req.line), transfer: [] };
+    case 'console-step':
+      return { result: { step: await consoleSession.next(mailbox.currentSignIn()) }, transfer: [] };
+    case 'console-sasl':
+      await consoleSession.sasl(mailbox.currentSignIn());
+      return { result: {}, transfer: [] };
+    case 'console-close':
+      consoleSession.close();
+      return { result: {}, transfer: [] };
     case 'set-policy':
       await mailbox.setPolicy(req.accountId, req.policy);
       return { result: {}, transfer: [] };
