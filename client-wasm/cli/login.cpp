@@ -2,6 +2,8 @@
 
 #include "exit_codes.hpp"
 #include "secret.hpp"
+#include "tcp_transport.hpp"
+#include "ws_transport.hpp"
 
 namespace pop3ws::cli {
 
@@ -50,17 +52,40 @@ Settings session_settings(const Options& o) {
   return s;
 }
 
-Client::Client(const Options& o, Settings settings)
-    : transport(o.timeout, o.ca_file), session(settings) {}
+LoginRequest make_login_request(const Options& o, std::string secret) {
+  LoginRequest req;
+  req.method = o.auth;
+  req.user = o.user;
+  req.secret = std::move(secret);
+  req.secret_is_token = o.auth == AuthMethod::XOAuth2 || o.auth == AuthMethod::OAuthBearer;
+  req.client_nonce = make_client_nonce();
+  req.host = o.host;
+  req.port = o.port;
+  req.allow_insecure = o.allow_insecure_auth;
+  return req;
+}
+
+std::unique_ptr<Transport> open_transport(const Options& o) {
+  if (o.proxied()) {
+    auto ws = std::make_unique<WsTransport>(o.timeout, o.proxy_ca_file);
+    ws->connect(parse_proxy_url(o.proxy));
+    return ws;
+  }
+  auto tcp = std::make_unique<TcpTransport>(o.timeout, o.ca_file);
+  tcp->connect(o.host, o.port);
+  if (o.security == Security::Tls) tcp->start_tls();
+  return tcp;
+}
+
+Client::Client(Settings settings) : session(settings) {}
 
 std::unique_ptr<Client> connect_and_login(const Options& o) {
   // Read the secret first: a missing variable is a usage error, no connection needed.
   const std::string secret = read_secret(o);
 
-  auto c = std::make_unique<Client>(o, session_settings(o));
-  c->transport.connect(o.host, o.port);
-  if (o.security == Security::Tls) c->transport.start_tls();
-  c->driver = std::make_unique<Driver>(c->transport, c->session, o);
+  auto c = std::make_unique<Client>(session_settings(o));
+  c->transport = open_transport(o);
+  c->driver = std::make_unique<Driver>(*c->transport, c->session, o);
   Driver& d = *c->driver;
   Session& s = c->session;
 
@@ -76,7 +101,8 @@ std::unique_ptr<Client> connect_and_login(const Options& o) {
   if (auto st = s.capa(); !st) throw_refusal(st.error(), "CAPA");
   d.run([&](Event& ev) { return is_capa_end(ev); });
 
-  if (o.security == Security::StartTls) {
+  // Through the proxy, security is the target's: the proxy ran STLS already.
+  if (!o.proxied() && o.security == Security::StartTls) {
     if (!s.capabilities().stls)
       throw CliError(Exit::Tls, "the server does not offer STLS (RFC 2595); refusing to continue without TLS");
     if (auto st = s.stls(); !st) throw_refusal(st.error(), "STLS");
@@ -100,15 +126,7 @@ std::unique_ptr<Client> connect_and_login(const Options& o) {
   }
 
   c->before_login = s.capabilities();
-  LoginRequest req;
-  req.method = o.auth;
-  req.user = o.user;
-  req.secret = secret;
-  req.secret_is_token = o.auth == AuthMethod::XOAuth2 || o.auth == AuthMethod::OAuthBearer;
-  req.client_nonce = make_client_nonce();
-  req.host = o.host;
-  req.port = o.port;
-  req.allow_insecure = o.allow_insecure_auth;
+  const LoginRequest req = make_login_request(o, secret);
   if (auto st = s.login(req); !st) throw_refusal(st.error(), "login");
 
   d.set_login_in_flight(true);

@@ -12,15 +12,23 @@
 
 namespace pop3ws::cli {
 
+// Opens the byte pipe the options ask for: TCP (TLS at once for
+// --security tls) or a WebSocket to pop3ws-proxy. Throws CliError.
+std::unique_ptr<Transport> open_transport(const Options& o);
+
 struct Client {
-  Client(const Options& o, Settings settings);
-  Transport transport;
+  explicit Client(Settings settings);
+  std::unique_ptr<Transport> transport;
   Session session;
   std::unique_ptr<Driver> driver;
   // What CAPA said before login (after STLS, if used): SASL and STLS are
   // usually listed only then.
   Capabilities before_login;
 };
+
+// The codec's login request for the configured --auth, --user and `secret`
+// (with a fresh SCRAM client nonce).
+LoginRequest make_login_request(const Options& o, std::string secret);
 
 // Connects, authenticates and returns a client in the TRANSACTION state.
 // Throws CliError with the exit code of the failure.

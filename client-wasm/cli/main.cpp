@@ -1,6 +1,7 @@
 // pop3ws: a POP3 client for the terminal, built on the pop3ws codec.
 //
-//   pop3ws --server HOST[:PORT] --security tls|starttls|none [--ca-file F]
+//   pop3ws (--server HOST[:PORT] --security tls|starttls|none [--ca-file F]
+//           | --proxy ws[s]://HOST:PORT/pop3/NAME [--proxy-ca-file F])
 //          --user U (--password-env VAR | --password-file F)
 //          [--auth METHOD] [--pipelining auto|on|off] [--allow-insecure-auth]
 //          [--timeout SECONDS] [-v] COMMAND
@@ -13,6 +14,8 @@
 #include "exit_codes.hpp"
 #include "options.hpp"
 #include "printable.hpp"
+#include "shell.hpp"
+#include "ws_transport.hpp"
 
 using namespace pop3ws;
 using namespace pop3ws::cli;
@@ -26,15 +29,21 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
 
-  app.add_option("--server", o.server, "HOST[:PORT] ([IPv6]:PORT); port 995 with tls, 110 otherwise")
-      ->required();
+  auto* server = app.add_option("--server", o.server, "HOST[:PORT] ([IPv6]:PORT); port 995 with tls, 110 otherwise");
   std::string security = "tls", auth = "auto", pipelining = "auto";
-  app.add_option("--security", security, "tls (implicit, RFC 8314), starttls (STLS, RFC 2595) or none")
-      ->required()
-      ->check(CLI::IsMember({"tls", "starttls", "none"}, CLI::ignore_case));
+  auto* security_opt =
+      app.add_option("--security", security, "tls (implicit, RFC 8314), starttls (STLS, RFC 2595) or none")
+          ->check(CLI::IsMember({"tls", "starttls", "none"}, CLI::ignore_case));
   app.add_option("--ca-file", o.ca_file, "PEM file of CA certificates to trust instead of the system store")
       ->check(CLI::ExistingFile);
-  app.add_option("--user", o.user, "user name")->required();
+  auto* proxy = app.add_option("--proxy", o.proxy,
+                               "ws://HOST:PORT/pop3/NAME or wss://...: go through pop3ws-proxy to its target NAME "
+                               "(the proxy handles the mail server's TLS)");
+  auto* proxy_ca = app.add_option("--proxy-ca-file", o.proxy_ca_file, "PEM file of CAs for a wss proxy's certificate")
+                       ->check(CLI::ExistingFile);
+  proxy->excludes(server)->excludes(security_opt);
+  proxy_ca->needs(proxy);
+  app.add_option("--user", o.user, "user name (the shell needs it only for its login command)");
   auto* env = app.add_option("--password-env", o.password_env, "environment variable holding the secret");
   auto* file = app.add_option("--password-file", o.password_file, "file holding the secret (one line)");
   env->excludes(file);
@@ -78,6 +87,18 @@ int main(int argc, char** argv) {
   fetch->add_flag("--delete", fo.delete_after,
                   "delete fetched messages from the server once safely stored (implies skipping those fetched before)");
 
+  ShellOptions so;
+  std::string explain = "on";
+  auto* shell = app.add_subcommand("shell", "an interactive, annotated POP3 session for learning the protocol");
+  shell->add_option("--lang", so.lang, "language of the explanations: en or zh (default: from LC_ALL/LANG)")
+      ->check(CLI::IsMember({"en", "zh"}));
+  shell->add_option("--explain", explain, "on: explain every line; off: plain C:/S: lines")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
+  shell->add_option("--fold", so.fold, "show this many lines of a multi-line reply, then a count")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -86,14 +107,23 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (o.password_env.empty() && o.password_file.empty())
+    const std::string cmd = app.get_subcommands().front()->get_name();
+    const bool is_shell = cmd == "shell";
+    if (!is_shell && o.user.empty()) throw CliError(Exit::Usage, "--user is required");
+    if (!is_shell && o.password_env.empty() && o.password_file.empty())
       throw CliError(Exit::Usage, "give the secret with --password-env VAR or --password-file FILE");
     o.timeout = std::chrono::seconds(timeout);
-    o.security = security == "tls" ? Security::Tls : security == "starttls" ? Security::StartTls : Security::None;
     o.auth = *auth_method_from_name(auth);  // IsMember checked the name
     o.pipelining = pipelining == "on" ? PipeliningMode::On : pipelining == "off" ? PipeliningMode::Off : PipeliningMode::Auto;
-    parse_server(o);
-    const std::string cmd = app.get_subcommands().front()->get_name();
+    if (o.proxied()) {
+      o.security = Security::None;  // the bytes to the proxy are the WebSocket's business
+      (void)parse_proxy_url(o.proxy);  // a bad URL is a usage error before anything else
+    } else {
+      if (o.server.empty()) throw CliError(Exit::Usage, "give --server HOST[:PORT] (with --security) or --proxy URL");
+      if (security_opt->count() == 0) throw CliError(Exit::Usage, "--security tls|starttls|none is required with --server");
+      o.security = security == "tls" ? Security::Tls : security == "starttls" ? Security::StartTls : Security::None;
+      parse_server(o);
+    }
     if (cmd == "capa") return run_capa(o);
     if (cmd == "stat") return run_stat(o);
     if (cmd == "list") return run_list(o);
@@ -101,6 +131,10 @@ int main(int argc, char** argv) {
     if (cmd == "top") return run_top(o, message, lines, output);
     if (cmd == "dele") return run_dele(o, doomed);
     if (cmd == "fetch") return run_fetch(o, fo);
+    if (cmd == "shell") {
+      so.explain = explain == "on";
+      return run_shell(o, so);
+    }
     throw CliError(Exit::Usage, "unknown command " + cmd);
   } catch (const CliError& e) {
     std::fflush(stdout);

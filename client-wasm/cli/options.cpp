@@ -6,6 +6,10 @@
 
 namespace pop3ws::cli {
 
+std::string Options::where() const {
+  return proxied() ? proxy : host + ":" + std::to_string(port);
+}
+
 void parse_server(Options& o) {
   const std::string& s = o.server;
   std::string host = s;

@@ -19,6 +19,8 @@ struct Options {
   std::uint16_t port = 0;
   Security security = Security::Tls;
   std::string ca_file;  // empty: the system CA store
+  std::string proxy;          // ws:// or wss:// URL of pop3ws-proxy; replaces server/security
+  std::string proxy_ca_file;  // CAs for a wss proxy's certificate
   std::string user;
   std::string password_env;
   std::string password_file;
@@ -27,6 +29,10 @@ struct Options {
   bool allow_insecure_auth = false;
   std::chrono::seconds timeout{30};
   bool verbose = false;
+
+  bool proxied() const { return !proxy.empty(); }
+  // Where the connection goes, for messages: HOST:PORT or the proxy URL.
+  std::string where() const;
 };
 
 // Splits --server into host and port; the port defaults to 995 for implicit
