@@ -41,7 +41,7 @@ export function TranscriptView(props: { lines: Interpreted[]; selected: number |
       {props.lines.map((l, i) => {
         if (l.kind === 'data' && l.parent !== undefined && !openGroups.has(l.parent)) return null;
         const n = counts.get(i);
-        const dir = l.direction === 'note' ? '·' : `${l.direction}:`;
+        const dir = l.kind === 'refusal' ? '!' : l.direction === 'note' ? '·' : `${l.direction}:`;
         const arrow = l.direction === 'C' ? '→' : l.direction === 'S' ? '←' : '';
         return (
           <li
@@ -57,6 +57,7 @@ export function TranscriptView(props: { lines: Interpreted[]; selected: number |
             <span class="hop" aria-hidden="true">{arrow}</span>
             <span class="dir">{dir}</span> <span class="text">{l.text}</span>
             {l.octets > 0 && <span class="octets">{t('octets', { n: l.octets })}</span>}
+            {l.kind === 'refusal' && <span class="refusal-note"> — {t('refused', { command: l.command ?? '' })}</span>}
             {n !== undefined && (
               <button type="button" class="fold" aria-expanded={openGroups.has(i)} onClick={(e) => { e.stopPropagation(); toggle(i); }}>
                 {openGroups.has(i) ? t('hideLines') : t('showLines', { n })}
