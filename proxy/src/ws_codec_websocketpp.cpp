@@ -84,6 +84,17 @@ class WebsocketppCodec final : public WsCodec {
       return std::error_code();
     });
     con_->set_validate_handler([this](websocketpp::connection_hdl) {
+      // Only RFC 6455 (version 13). websocketpp also speaks the drafts
+      // hybi-07/08 and hixie-76 (a request without Sec-WebSocket-Version),
+      // whose frames are unmasked and so give none of the protection against
+      // poisoning intermediaries that masking exists for (RFC 6455 §10.3);
+      // hixie-76 requests it cannot complete even got a 500. RFC 6455 §4.2.2
+      // asks for 426 and the versions the server understands.
+      if (con_->get_request_header("Sec-WebSocket-Version") != "13") {
+        con_->set_status(websocketpp::http::status_code::upgrade_required);
+        con_->replace_header("Sec-WebSocket-Version", "13");
+        return false;
+      }
       std::string sub;
       int status = 403;
       if (!events_.on_ws_request(request_info(con_), sub, status)) {

@@ -437,6 +437,37 @@ TEST_F(RelayTest, OverLimitConnectionGets4008) {
   EXPECT_EQ(factory.made, 0);
 }
 
+// RFC 6455 §4.2.2: versions other than 13 (drafts websocketpp would speak,
+// hixie-76 among them when the header is missing) get 426 and the version.
+class WsVersionTest : public RelayTest {
+ protected:
+  void expect_426(const std::string& request) {
+    SessionOptions o;
+    session = std::make_shared<Session>(*ctx, std::move(page.b), o);
+    session->start();
+    run();
+    page_sends(request);
+    run();
+    read_page();
+    EXPECT_EQ(page_in.rfind("HTTP/1.1 426", 0), 0u) << page_in;
+    EXPECT_NE(page_in.find("Sec-WebSocket-Version: 13\r\n"), std::string::npos) << page_in;
+    EXPECT_EQ(factory.made, 0);
+  }
+  const std::string v13 = test::ws_request("/pop3/mail");
+};
+
+TEST_F(WsVersionTest, Version8IsRefusedWith426) {
+  expect_426(std::string(v13).replace(v13.find("Version: 13"), 11, "Version: 8"));
+}
+
+TEST_F(WsVersionTest, Hixie76IsRefusedWith426) {
+  // draft-hixie-thewebsocketprotocol-76 §1.3's example: no version header,
+  // two number keys and 8 key bytes after the head.
+  expect_426("GET /pop3/mail HTTP/1.1\r\nHost: proxy.test\r\nConnection: Upgrade\r\n"
+             "Sec-WebSocket-Key2: 12998 5 Y3 1  .P00\r\nUpgrade: WebSocket\r\n"
+             "Sec-WebSocket-Key1: 4 @1  46546xW%0l 1 5\r\nOrigin: http://example.com\r\n\r\n^n:ds[4U");
+}
+
 TEST_F(RelayTest, PlainHttpRequestIsAnswered) {
   SessionOptions o;
   session = std::make_shared<Session>(*ctx, std::move(page.b), o);
