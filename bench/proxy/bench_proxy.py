@@ -1,23 +1,27 @@
 """Relay benchmark: direct TCP vs pop3ws-proxy vs websockify, one run, same client.
 
-    /usr/bin/python3 bench/proxy/bench_proxy.py --proxy-bin build/release/proxy/pop3ws-proxy
+    cmake --preset release && cmake --build --preset release --target pop3ws-proxy ws_bench_client
+    /usr/bin/python3 bench/proxy/bench_proxy.py --proxy-bin build/release/proxy/pop3ws-proxy \
+        --client-bin build/release/bench/proxy/ws_bench_client
 
-Measures, against the same private Dovecot (tests/harness):
-  - throughput of one large RETR (MB/s), best of several runs, and the CPU
-    time the relay process (with its children) spent per GB relayed; the
-    same for a memory-speed plain-TCP stand-in server, which takes Dovecot
-    out of the measurement;
-  - round-trip latency of NOOP after login, p50 and p99 over many commands;
+The client is ws_bench_client (C++, Boost.Beast's WebSocket client, blocking
+sockets): the same program logs in and RETRs through each path, so that the
+paths, not the client, differ. It measures:
+  - throughput of one large RETR (MB/s, best and median of several runs)
+    from a memory-speed stand-in POP3 server over plain TCP, which takes the
+    mail server out of the measurement, and from the private Dovecot
+    (tests/harness) over TLS; plus the CPU time the relay process (with its
+    children) spent per GB relayed;
+  - round-trip latency of NOOP after login to Dovecot, p50 and p99;
   - memory per idle WebSocket session: proxy RSS growth divided by the
     number of sessions, each session connected through TLS to a greeting-only
-    TLS server (Dovecot's own limits would cap the session count).
+    TLS server (Dovecot's own limits would cap the session count). This part
+    uses a small asyncio client: it measures the relay's memory, not speed.
 
-The client is the same code for all three: a minimal WebSocket client on a
-plain socket (server frames are unmasked, so parsing is cheap in Python),
-and for "direct" the same POP3 code over TLS straight to Dovecot. websockify
-runs with --ssl-target (it does not verify the server certificate), and it
-forks a process per connection, so its memory is the sum of its processes'
-proportional set size (PSS) at a smaller session count.
+websockify runs with --ssl-target towards Dovecot (it does not verify the
+server certificate; pop3ws-proxy does), and it forks a process per
+connection, so its memory is the sum of its processes' proportional set size
+(PSS) at a smaller session count.
 """
 
 import argparse
@@ -25,12 +29,10 @@ import asyncio
 import base64
 import json
 import os
-import re
 import resource
 import socket
 import ssl
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
@@ -44,132 +46,12 @@ from pop3ws_harness.dovecot import PrivateDovecot  # noqa: E402
 from pop3ws_harness.tlsgen import make_tls_files  # noqa: E402
 
 
-# ---------------------------------------------------------------- clients
-
-class DirectConn:
-    """POP3 over TLS (or plain TCP without a CA file) straight to the server."""
-
-    def __init__(self, host, port, ca_file):
-        raw = socket.create_connection((host, port))
-        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if ca_file:
-            ctx = ssl.create_default_context(cafile=ca_file)
-            self.sock = ctx.wrap_socket(raw, server_hostname="localhost")
-        else:
-            self.sock = raw
-        self.buf = bytearray()
-
-    def send(self, data):
-        self.sock.sendall(data)
-
-    def fill(self):
-        chunk = self.sock.recv(1 << 20)
-        if not chunk:
-            raise EOFError
-        self.buf += chunk
-
-    def close(self):
-        self.sock.close()
-
-
-class WsConn:
-    """POP3 over a WebSocket (binary frames) to a relay."""
-
-    def __init__(self, port, path):
-        self.sock = socket.create_connection(("127.0.0.1", port))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.sock.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
-                           "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
-                           "Sec-WebSocket-Protocol: binary\r\n\r\n" % (path, port, key)).encode())
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = self.sock.recv(4096)
-            if not chunk:
-                raise EOFError("handshake")
-            head += chunk
-        if not head.startswith(b"HTTP/1.1 101"):
-            raise RuntimeError(head[:200])
-        self.raw = bytearray(head.split(b"\r\n\r\n", 1)[1])
-        self.buf = bytearray()
-
-    def send(self, data):
-        mask = os.urandom(4)
-        n = len(data)
-        head = struct.pack("!BB", 0x82, 0x80 | n) if n < 126 else struct.pack("!BBH", 0x82, 0x80 | 126, n)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
-        self.sock.sendall(head + mask + masked)
-
-    def fill(self):
-        got = False
-        while not got:
-            chunk = self.sock.recv(1 << 20)
-            if not chunk:
-                raise EOFError
-            self.raw += chunk
-            raw = self.raw
-            pos = 0
-            while len(raw) - pos >= 2:
-                op, n = raw[pos] & 0x0F, raw[pos + 1] & 0x7F
-                hl = 2
-                if n == 126:
-                    if len(raw) - pos < 4:
-                        break
-                    n, hl = struct.unpack_from("!H", raw, pos + 2)[0], 4
-                elif n == 127:
-                    if len(raw) - pos < 10:
-                        break
-                    n, hl = struct.unpack_from("!Q", raw, pos + 2)[0], 10
-                if len(raw) - pos < hl + n:
-                    break
-                if op == 8:
-                    raise EOFError("closed")
-                if op in (0, 2):
-                    self.buf += raw[pos + hl:pos + hl + n]
-                    got = True
-                pos += hl + n
-            del raw[:pos]
-
-    def close(self):
-        self.sock.close()
-
-
-def read_line(c):
-    while True:
-        end = c.buf.find(b"\r\n")
-        if end >= 0:
-            line = bytes(c.buf[:end + 2])
-            del c.buf[:end + 2]
-            return line
-        c.fill()
-
-
-def read_until_dot(c):
-    total = 0
-    while True:
-        end = c.buf.find(b"\r\n.\r\n", max(0, len(c.buf) - (1 << 21)))
-        if end >= 0:
-            total += end + 5
-            del c.buf[:end + 5]
-            return total
-        # Keep only a tail to search; count what is dropped.
-        if len(c.buf) > 8:
-            total += len(c.buf) - 8
-            del c.buf[:-8]
-        c.fill()
-
-
-def login(c, user, password):
-    assert read_line(c).startswith(b"+OK")
-    c.send(b"USER %s\r\n" % user.encode())
-    assert read_line(c).startswith(b"+OK")
-    c.send(b"PASS %s\r\n" % password.encode())
-    reply = read_line(c)
-    assert reply.startswith(b"+OK"), reply
-
+# ---------------------------------------------------------------- client
 
 def tree_cpu_seconds(pid):
-    """User+system CPU of a process and its live descendants."""
+    """User+system CPU of a process, its live descendants, and the children
+    it has reaped (websockify forks a process per connection, which exits
+    with the connection)."""
     out = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True).stdout
     children = {}
     for line in out.splitlines():
@@ -183,51 +65,36 @@ def tree_cpu_seconds(pid):
         try:
             with open("/proc/%d/stat" % p) as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
+            total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
         except OSError:
             pass
     return total / tick
 
 
-def throughput(make, size_bytes, runs, relay_pid=None):
-    """Best MB/s over `runs` RETRs, and the relay's CPU seconds per GB for that run."""
-    best, cpu_per_gb = 0.0, None
-    for _ in range(runs):
-        c = make()
-        login(c, "bob", "bob-pass")
-        cpu0 = tree_cpu_seconds(relay_pid) if relay_pid else 0
-        start = time.perf_counter()
-        c.send(b"RETR 1\r\n")
-        assert read_line(c).startswith(b"+OK")
-        got = read_until_dot(c)
-        elapsed = time.perf_counter() - start
-        cpu = tree_cpu_seconds(relay_pid) - cpu0 if relay_pid else None
-        assert got >= size_bytes, (got, size_bytes)
-        if got / elapsed / 1e6 > best:
-            best = got / elapsed / 1e6
-            cpu_per_gb = cpu / (got / 1e9) if cpu is not None else None
-        c.send(b"QUIT\r\n")
-        c.close()
-    return best, cpu_per_gb
+def run_client(client_bin, port, args, relay_pid=None):
+    """Runs ws_bench_client; returns its JSON and the relay's CPU seconds."""
+    cpu0 = tree_cpu_seconds(relay_pid) if relay_pid else 0
+    out = subprocess.run([client_bin, "--port", str(port)] + args, capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        raise RuntimeError("ws_bench_client failed: " + out.stderr)
+    if relay_pid:
+        time.sleep(1)  # let websockify reap its per-connection processes
+    cpu = tree_cpu_seconds(relay_pid) - cpu0 if relay_pid else None
+    return json.loads(out.stdout), cpu
 
 
-def latency(make, count):
-    c = make()
-    login(c, "alice", "alice-pass")
-    for _ in range(50):  # warm up
-        c.send(b"NOOP\r\n")
-        read_line(c)
-    samples = []
-    for _ in range(count):
-        start = time.perf_counter_ns()
-        c.send(b"NOOP\r\n")
-        line = read_line(c)
-        samples.append((time.perf_counter_ns() - start) / 1000.0)
-        assert line.startswith(b"+OK")
-    c.send(b"QUIT\r\n")
-    c.close()
-    samples.sort()
-    return samples[len(samples) // 2], samples[int(len(samples) * 0.99)]
+def measure(client_bin, port, path_args, user, password, runs, noops, relay_pid):
+    """Throughput runs (and NOOPs when noops > 0) on one path."""
+    res, cpu = run_client(client_bin, port, path_args + ["--user", user, "--password", password,
+                                                         "--runs", str(runs), "--noops", "0"], relay_pid)
+    rates = res["mb_per_s"]
+    out = {"best_MBps": max(rates), "median_MBps": statistics.median(rates), "runs_MBps": rates,
+           "relay_cpu_s_per_GB": round(cpu / (res["retr_bytes"] * runs / 1e9), 3) if cpu is not None else None}
+    if noops:
+        lat, _ = run_client(client_bin, port, path_args + ["--user", user, "--password", password,
+                                                           "--runs", "0", "--noops", str(noops)])
+        out["noop_p50_us"], out["noop_p99_us"] = lat["noop_p50_us"], lat["noop_p99_us"]
+    return out
 
 
 # ---------------------------------------------------------------- servers
@@ -362,22 +229,27 @@ def idle_memory(relay_proc, relay_port, path, n, measure):
 
 def synthetic_server(size_bytes):
     """Plain-TCP POP3 stand-in that answers any login and sends `size_bytes`
-    of message for RETR at memory speed: it measures the relays, not Dovecot."""
+    of message for RETR at memory speed (one 8 MB block sent again and
+    again; sendall runs without the GIL): it measures the relays, not a mail
+    server."""
     import threading
-    line = b"x" * 74 + b"\r\n"
-    body = line * (size_bytes // len(line)) + b".\r\n"
+    block = (b"x" * 74 + b"\r\n") * (8 * 1024 * 1024 // 76)
+    count = max(1, size_bytes // len(block))
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
     srv.listen(64)
 
     def serve(conn):
         try:
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn.sendall(b"+OK synthetic\r\n")
             f = conn.makefile("rb")
             for cmd in f:
                 if cmd.startswith(b"RETR"):
                     conn.sendall(b"+OK\r\n")
-                    conn.sendall(body)
+                    for _ in range(count):
+                        conn.sendall(block)
+                    conn.sendall(b".\r\n")
                 elif cmd.startswith(b"QUIT"):
                     conn.sendall(b"+OK bye\r\n")
                     break
@@ -396,58 +268,48 @@ def synthetic_server(size_bytes):
             threading.Thread(target=serve, args=(conn,), daemon=True).start()
 
     threading.Thread(target=accept, daemon=True).start()
-    return srv, len(body)
+    return srv, count * len(block) + 3
 
 
 # ---------------------------------------------------------------- main
 
+def paths(client_bin, runs, noops, user, password, modes):
+    results = {}
+    for name, (port, path_args, pid) in modes.items():
+        r = measure(client_bin, port, path_args, user, password, runs, noops, pid)
+        results[name] = r
+        extra = ""
+        if "noop_p50_us" in r:
+            extra += "   NOOP p50 %6.1f us p99 %6.1f us" % (r["noop_p50_us"], r["noop_p99_us"])
+        if r["relay_cpu_s_per_GB"] is not None:
+            extra += "   relay CPU %.3f s/GB" % r["relay_cpu_s_per_GB"]
+        print("  %-13s best %7.1f MB/s  median %7.1f MB/s%s" % (name, r["best_MBps"], r["median_MBps"], extra),
+              flush=True)
+    return results
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--proxy-bin", default=os.environ.get("POP3WS_PROXY_BIN"), required=False)
-    ap.add_argument("--size-mb", type=int, default=50)
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--noops", type=int, default=5000)
-    ap.add_argument("--sessions", default="1000,10000", help="idle session counts for pop3ws-proxy")
+    ap.add_argument("--proxy-bin", default=os.environ.get("POP3WS_PROXY_BIN"))
+    ap.add_argument("--client-bin", help="ws_bench_client (bench/proxy), a release build")
+    ap.add_argument("--size-mb", type=int, default=50, help="the message in Dovecot")
+    ap.add_argument("--synthetic-mb", type=int, default=1000, help="RETR size from the stand-in server (0: skip)")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--noops", type=int, default=20000)
+    ap.add_argument("--sessions", default="1000,10000", help="idle session counts for pop3ws-proxy (empty: skip)")
     ap.add_argument("--websockify-sessions", type=int, default=200)
-    ap.add_argument("--synthetic-mb", type=int, default=200,
-                    help="RETR size from a memory-speed plain-TCP server (0: skip)")
     ap.add_argument("--json", help="write the results here too")
     args = ap.parse_args()
-    if not args.proxy_bin:
-        ap.error("--proxy-bin or POP3WS_PROXY_BIN is required (use a release build)")
+    if not args.proxy_bin or not args.client_bin:
+        ap.error("--proxy-bin and --client-bin are required (use a release build)")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     try:
         resource.setrlimit(resource.RLIMIT_NOFILE, (200000, 200000))
     except (ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-    results = {"size_mb": args.size_mb}
+    cb = args.client_bin
+    results = {"size_mb": args.size_mb, "synthetic_mb": args.synthetic_mb}
     work = tempfile.mkdtemp(prefix="pop3ws-bench-")
-    print("generating a %d MB message..." % args.size_mb, flush=True)
-    big = mailgen.big(args.size_mb)
-    with PrivateDovecot(users={"alice": "alice-pass", "bob": "bob-pass"},
-                        mailboxes={"alice": mailgen.bulk(2, 1000), "bob": big}) as d:
-        targets = ('[[targets]]\nname = "tls"\nhost = "127.0.0.1"\nport = %d\nca_file = "%s"\n'
-                   'server_name = "localhost"\nallow_private = true\n' % (d.pop3s_port, d.ca_file))
-        proxy, pport = start_proxy(args.proxy_bin, targets, work)
-        wsfy, wport = start_websockify(d.pop3s_port)
-        try:
-            modes = {
-                "direct": (lambda: DirectConn(d.host, d.pop3s_port, d.ca_file), None),
-                "pop3ws-proxy": (lambda: WsConn(pport, "/pop3/tls"), proxy.pid),
-                "websockify": (lambda: WsConn(wport, "/"), wsfy.pid),
-            }
-            for name, (make, pid) in modes.items():
-                mbps, cpu = throughput(make, len(big[0]), args.runs, pid)
-                p50, p99 = latency(make, args.noops)
-                results[name] = {"throughput_MBps": round(mbps, 1), "noop_p50_us": round(p50, 1),
-                                 "noop_p99_us": round(p99, 1),
-                                 "relay_cpu_s_per_GB": round(cpu, 2) if cpu is not None else None}
-                print("%-13s %8.1f MB/s   NOOP p50 %7.1f us   p99 %7.1f us%s" % (
-                    name, mbps, p50, p99, "   relay CPU %.2f s/GB" % cpu if cpu is not None else ""), flush=True)
-        finally:
-            stop(proxy)
-            stop(wsfy)
 
     if args.synthetic_mb:
         srv, size = synthetic_server(args.synthetic_mb * 1000 * 1000)
@@ -456,74 +318,95 @@ def main():
                    'allow_private = true\n' % sport)
         proxy, pport = start_proxy(args.proxy_bin, targets, work)
         wsfy, wport = start_websockify(sport, ssl_target=False)
+        print("stand-in server, plain TCP, RETR of %d MB:" % (size // 1000000), flush=True)
         try:
-            modes = {
-                "direct": (lambda: DirectConn("127.0.0.1", sport, None), None),
-                "pop3ws-proxy": (lambda: WsConn(pport, "/pop3/syn"), proxy.pid),
-                "websockify": (lambda: WsConn(wport, "/"), wsfy.pid),
-            }
-            syn, syn_cpu = {}, {}
-            for name, (make, pid) in modes.items():
-                mbps, cpu = throughput(make, size, args.runs, pid)
-                syn[name] = round(mbps, 1)
-                syn_cpu[name] = round(cpu, 2) if cpu is not None else None
-                print("%-13s %8.1f MB/s  (synthetic plain-TCP server, %d MB)%s" % (
-                    name, mbps, args.synthetic_mb, "   relay CPU %.2f s/GB" % cpu if cpu is not None else ""),
-                    flush=True)
-            results["synthetic_throughput_MBps"] = syn
-            results["synthetic_relay_cpu_s_per_GB"] = syn_cpu
+            results["synthetic"] = paths(cb, args.runs, 0, "u", "p", {
+                "direct": (sport, [], None),
+                "pop3ws-proxy": (pport, ["--ws", "/pop3/syn"], proxy.pid),
+                "websockify": (wport, ["--ws", "/"], wsfy.pid),
+            })
         finally:
             stop(proxy)
             stop(wsfy)
             srv.close()
 
-    # Idle sessions against a greeting-only TLS server.
-    tls = make_tls_files(os.path.join(work, "tls"))
-    sctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    sctx.load_cert_chain(tls.cert_file, tls.key_file)
-    gport = free_port()
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    server = loop.run_until_complete(greeting_server(sctx, gport))
-    targets = ('[[targets]]\nname = "idle"\nhost = "127.0.0.1"\nport = %d\nca_file = "%s"\n'
-               'server_name = "localhost"\nallow_private = true\n' % (gport, tls.ca_file))
-    idle = {}
-    for n in [int(x) for x in args.sessions.split(",") if x]:
-        proxy, pport = start_proxy(args.proxy_bin, targets, work, "idle_timeout_ms = 3600000\n")
+    print("generating a %d MB message..." % args.size_mb, flush=True)
+    big = mailgen.big(args.size_mb)
+    with PrivateDovecot(users={"alice": "alice-pass", "bob": "bob-pass"},
+                        mailboxes={"alice": mailgen.bulk(2, 1000), "bob": big}) as d:
+        targets = ('[[targets]]\nname = "tls"\nhost = "127.0.0.1"\nport = %d\nca_file = "%s"\n'
+                   'server_name = "localhost"\nallow_private = true\n' % (d.pop3s_port, d.ca_file))
+        proxy, pport = start_proxy(args.proxy_bin, targets, work)
+        wsfy, wport = start_websockify(d.pop3s_port)
+        print("Dovecot, TLS to the server, RETR of %d MB, and NOOPs:" % args.size_mb, flush=True)
         try:
-            per = loop.run_until_complete(idle_memory(proxy, pport, "/pop3/idle", n, rss_kb)())
+            modes = {
+                "direct": (d.pop3s_port, ["--tls-ca", d.ca_file, "--sni", "localhost"], None),
+                "pop3ws-proxy": (pport, ["--ws", "/pop3/tls"], proxy.pid),
+                "websockify": (wport, ["--ws", "/"], wsfy.pid),
+            }
+            results["dovecot"] = paths(cb, args.runs, 0, "bob", "bob-pass", modes)
+            lat = {}
+            for name, (port, path_args, _) in modes.items():
+                r, _ = run_client(cb, port, path_args + ["--user", "alice", "--password", "alice-pass",
+                                                         "--runs", "0", "--noops", str(args.noops)])
+                lat[name] = {"p50_us": r["noop_p50_us"], "p99_us": r["noop_p99_us"]}
+                print("  %-13s NOOP p50 %6.1f us  p99 %6.1f us" % (name, r["noop_p50_us"], r["noop_p99_us"]),
+                      flush=True)
+            results["noop"] = lat
         finally:
             stop(proxy)
-        idle["pop3ws-proxy@%d" % n] = round(per, 1)
-        print("pop3ws-proxy  %6d idle sessions: %6.1f KB RSS per session" % (n, per), flush=True)
-    if args.websockify_sessions:
-        wsfy, wport = start_websockify(gport)
-        try:
-            n = args.websockify_sessions
-            per = loop.run_until_complete(idle_memory(wsfy, wport, "/", n, tree_pss_kb)())
-        finally:
             stop(wsfy)
-        idle["websockify@%d" % n] = round(per, 1)
-        print("websockify    %6d idle sessions: %6.1f KB PSS per session" % (n, per), flush=True)
-    server.close()
+
+    # Idle sessions against a greeting-only TLS server.
+    idle = {}
+    counts = [int(x) for x in args.sessions.split(",") if x]
+    if counts or args.websockify_sessions:
+        tls = make_tls_files(os.path.join(work, "tls"))
+        sctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        sctx.load_cert_chain(tls.cert_file, tls.key_file)
+        gport = free_port()
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        server = loop.run_until_complete(greeting_server(sctx, gport))
+        targets = ('[[targets]]\nname = "idle"\nhost = "127.0.0.1"\nport = %d\nca_file = "%s"\n'
+                   'server_name = "localhost"\nallow_private = true\n' % (gport, tls.ca_file))
+        for n in counts:
+            proxy, pport = start_proxy(args.proxy_bin, targets, work, "idle_timeout_ms = 3600000\n")
+            try:
+                per = loop.run_until_complete(idle_memory(proxy, pport, "/pop3/idle", n, rss_kb)())
+            finally:
+                stop(proxy)
+            idle["pop3ws-proxy@%d" % n] = round(per, 1)
+            print("pop3ws-proxy  %6d idle sessions: %6.1f KB RSS per session" % (n, per), flush=True)
+        if args.websockify_sessions:
+            wsfy, wport = start_websockify(gport)
+            try:
+                n = args.websockify_sessions
+                per = loop.run_until_complete(idle_memory(wsfy, wport, "/", n, tree_pss_kb)())
+            finally:
+                stop(wsfy)
+            idle["websockify@%d" % n] = round(per, 1)
+            print("websockify    %6d idle sessions: %6.1f KB PSS per session" % (n, per), flush=True)
+        server.close()
     results["idle_KB_per_session"] = idle
 
-    p, w, dr = results["pop3ws-proxy"], results["websockify"], results["direct"]
-    results["ratios"] = {
-        "throughput_vs_websockify": round(p["throughput_MBps"] / w["throughput_MBps"], 2),
-        "relay_cpu_websockify_vs_pop3ws_proxy": round(w["relay_cpu_s_per_GB"] / p["relay_cpu_s_per_GB"], 2)
-        if p["relay_cpu_s_per_GB"] else None,
-        "synthetic_throughput_vs_websockify": round(
-            results["synthetic_throughput_MBps"]["pop3ws-proxy"] / results["synthetic_throughput_MBps"]["websockify"], 2)
-        if "synthetic_throughput_MBps" in results else None,
-        "added_p50_us_vs_direct": round(p["noop_p50_us"] - dr["noop_p50_us"], 1),
-        "websockify_added_p50_us_vs_direct": round(w["noop_p50_us"] - dr["noop_p50_us"], 1),
-    }
-    print("throughput pop3ws-proxy / websockify: %.2fx (Dovecot), %sx (synthetic server)" % (
-        results["ratios"]["throughput_vs_websockify"], results["ratios"]["synthetic_throughput_vs_websockify"]))
-    print("relay CPU per GB, websockify / pop3ws-proxy: %sx" % results["ratios"]["relay_cpu_websockify_vs_pop3ws_proxy"])
-    print("added NOOP p50 over direct: pop3ws-proxy %+.1f us, websockify %+.1f us" % (
-        results["ratios"]["added_p50_us_vs_direct"], results["ratios"]["websockify_added_p50_us_vs_direct"]))
+    ratios = {}
+    for kind in ("synthetic", "dovecot"):
+        if kind in results:
+            r = results[kind]
+            ratios[kind + "_throughput_vs_websockify"] = round(
+                r["pop3ws-proxy"]["best_MBps"] / r["websockify"]["best_MBps"], 2)
+            ratios[kind + "_relay_cpu_websockify_vs_pop3ws_proxy"] = round(
+                r["websockify"]["relay_cpu_s_per_GB"] / r["pop3ws-proxy"]["relay_cpu_s_per_GB"], 2)
+            ratios[kind + "_proxy_vs_direct"] = round(r["pop3ws-proxy"]["best_MBps"] / r["direct"]["best_MBps"], 2)
+    if "noop" in results:
+        n = results["noop"]
+        ratios["added_p50_us_vs_direct"] = round(n["pop3ws-proxy"]["p50_us"] - n["direct"]["p50_us"], 1)
+        ratios["websockify_added_p50_us_vs_direct"] = round(n["websockify"]["p50_us"] - n["direct"]["p50_us"], 1)
+    results["ratios"] = ratios
+    for k, v in ratios.items():
+        print("%-48s %s" % (k, v))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)
