@@ -110,7 +110,13 @@ export type ErrorKind =
   | 'not-connected'
   | 'not-stored'
   | 'storage'
-  | 'refused';
+  | 'refused'
+  /** Commands were due an answer and the server sent nothing for STALL_MS. */
+  | 'stalled'
+  /** The server hung up during sign-in instead of answering (AOL does on a wrong password). */
+  | 'closed-at-login'
+  /** A message grew far beyond the size LIST announced (endless body). */
+  | 'too-large';
 
 export interface WorkerError {
   kind: ErrorKind;

@@ -17,7 +17,7 @@ export function codecAvailable(): boolean {
   return Object.keys(factories).length > 0;
 }
 
-export async function createSession(transcript: boolean): Promise<Pop3Session> {
+export async function createSession(transcript: boolean, pipelining: 'auto' | 'off' = 'auto'): Promise<Pop3Session> {
   if (!loaded) {
     const load = Object.values(factories)[0];
     const wasmUrl = Object.values(wasmUrls)[0];
@@ -25,5 +25,5 @@ export async function createSession(transcript: boolean): Promise<Pop3Session> {
     loaded = load().then((factory) => loadCodec(factory, { locateFile: () => wasmUrl }));
   }
   const codec = await loaded;
-  return codec.createSession({ transcriptCapacity: transcript ? 2000 : 0 });
+  return codec.createSession({ transcriptCapacity: transcript ? 2000 : 0, pipelining });
 }

@@ -31,11 +31,21 @@ type Waiter = {
   items: Listing['items'];
   chunks: Uint8Array[];
   received: number;
+  /** Bytes of body accepted before the reply counts as hostile (endless body). */
+  limit: number;
   onChunk?: (received: number) => void;
   reply?: ReplyInfo;
   resolve: (v: BodyResult & Listing) => void;
   reject: (e: WorkerError) => void;
 };
+
+/**
+ * A reply is due and nothing arrived for this long: the server stalled (o2.pl
+ * drops pipelined commands, RFC 2449 §6.6 notwithstanding). Long enough for a
+ * slow QUIT that expunges many messages; shorter than the usual server idle
+ * timeouts (30 s and more), so the stall, not the hang-up, is what is seen.
+ */
+export const STALL_MS = 20_000;
 
 export class ConnectionError extends Error {
   constructor(readonly info: WorkerError) {
@@ -66,6 +76,19 @@ export function closeKind(code: number, opened: boolean): ErrorKind {
   }
 }
 
+/** No single message is accepted beyond this, whatever LIST said. */
+export const MAX_BODY = 512 * 1024 * 1024;
+
+/**
+ * LIST sizes are estimates (Dovecot counts LF line ends, RFC 1939 §5 says
+ * "octets" loosely), so a message may arrive larger: at most twice (every
+ * line end doubled) plus slack. More than that is a hostile endless body.
+ */
+export function bodyLimit(announced?: number): number {
+  if (announced === undefined || !(announced > 0)) return MAX_BODY;
+  return Math.min(MAX_BODY, announced * 2 + 1024 * 1024);
+}
+
 export class Pop3Connection {
   private ws: WebSocket | null = null;
   private waiters: Waiter[] = [];
@@ -81,7 +104,15 @@ export class Pop3Connection {
   /** Sees every byte received, before the codec does (the console's wire view). */
   onRaw: ((bytes: Uint8Array) => void) | null = null;
 
+  private lastActivity = Date.now();
+  private stallTimer: ReturnType<typeof setInterval> | null = null;
+
   constructor(private readonly session: Pop3Session) {}
+
+  /** Whether the codec pipelines (the server offered PIPELINING). */
+  get pipelining(): boolean {
+    return this.session.pipeliningActive;
+  }
 
   get state(): string {
     return this.session.state;
@@ -107,9 +138,12 @@ export class Pop3Connection {
       this.ws = ws;
       ws.onopen = () => {
         this.opened = true;
+        this.lastActivity = Date.now();
+        this.stallTimer = setInterval(() => this.checkStall(), 1000);
       };
       ws.onmessage = (m: MessageEvent) => {
         if (!(m.data instanceof ArrayBuffer)) return;
+        this.lastActivity = Date.now();
         this.onRaw?.(new Uint8Array(m.data));
         const err = this.session.feed(new Uint8Array(m.data), (ev) => this.onEvent(ev));
         if (err) this.fail({ kind: 'protocol', detail: `${err.code}: ${err.detail}` });
@@ -130,9 +164,22 @@ export class Pop3Connection {
     });
   }
 
+  private checkStall(): void {
+    const due = this.waiters.length > 0 || this.greetingWaiter !== null;
+    if (!due) {
+      this.lastActivity = Date.now();
+      return;
+    }
+    if (Date.now() - this.lastActivity > STALL_MS) {
+      this.fail({ kind: 'stalled', detail: `no answer for ${STALL_MS / 1000} s` });
+    }
+  }
+
   private finish(info: WorkerError | null): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.stallTimer) clearInterval(this.stallTimer);
+    this.stallTimer = null;
     this.closeInfo = info;
     const err = info ?? { kind: 'connection-lost' as const, detail: 'closed' };
     if (this.greetingWaiter) this.greetingWaiter.reject(err);
@@ -199,6 +246,11 @@ export class Pop3Connection {
         if (!w || this.skipping) return;
         w.chunks.push(ev.data);
         w.received += ev.data.length;
+        if (w.received > w.limit) {
+          // Never buffer without bound: an endless body ends the session.
+          this.fail({ kind: 'too-large', detail: `${ev.command} ${ev.message}: more than ${w.limit} bytes` });
+          return;
+        }
         w.onChunk?.(w.received);
         return;
       }
@@ -249,6 +301,7 @@ export class Pop3Connection {
     commands: string[],
     send: () => CodecError | null,
     onChunk?: (n: number) => void,
+    limit = MAX_BODY,
   ): Promise<BodyResult & Listing> {
     if (this.closed) return Promise.reject(this.closeInfo ?? { kind: 'not-connected', detail: '' });
     return new Promise((resolve, reject) => {
@@ -257,7 +310,8 @@ export class Pop3Connection {
         reject({ kind: 'refused', detail: `${err.code}: ${err.detail}` });
         return;
       }
-      this.waiters.push({ commands, multiline: false, items: [], chunks: [], received: 0, onChunk, resolve, reject });
+      if (this.waiters.length === 0) this.lastActivity = Date.now();
+      this.waiters.push({ commands, multiline: false, items: [], chunks: [], received: 0, limit, onChunk, resolve, reject });
       this.flush();
     });
   }
@@ -277,11 +331,12 @@ export class Pop3Connection {
   list() {
     return this.issue(['LIST'], () => this.session.list());
   }
-  top(n: number, lines: number) {
-    return this.issue(['TOP'], () => this.session.top(n, lines));
+  /** `announced`: the size LIST gave, which bounds what we accept (bodyLimit). */
+  top(n: number, lines: number, announced?: number) {
+    return this.issue(['TOP'], () => this.session.top(n, lines), undefined, bodyLimit(announced));
   }
-  retr(n: number, onChunk?: (received: number) => void) {
-    return this.issue(['RETR'], () => this.session.retr(n), onChunk);
+  retr(n: number, onChunk?: (received: number) => void, announced?: number) {
+    return this.issue(['RETR'], () => this.session.retr(n), onChunk, bodyLimit(announced));
   }
   dele(n: number) {
     return this.issue(['DELE'], () => this.session.dele(n));

@@ -65,6 +65,11 @@ export class Mailbox {
   private keepalive: ReturnType<typeof setInterval> | null = null;
   /** Connection number, so the console restarts its reading at each greeting. */
   private connections = 0;
+  /**
+   * Set when a server stalled with commands pipelined (o2.pl answers only
+   * the first of several RETRs): later sessions send one command at a time.
+   */
+  private noPipelining = false;
   /** A listing is running (a download in between must not end that phase). */
   private listing = false;
 
@@ -79,7 +84,10 @@ export class Mailbox {
     return this.signIn;
   }
 
+  private phaseNow: Extract<Notice, { type: 'phase' }>['phase'] = 'idle';
+
   private phase(phase: Extract<Notice, { type: 'phase' }>['phase']): void {
+    this.phaseNow = phase;
     this.post({ type: 'phase', phase, accountId: this.accountId });
   }
 
@@ -112,7 +120,7 @@ export class Mailbox {
     this.phase('connecting');
     let session;
     try {
-      session = await createSession(true);
+      session = await createSession(true, this.noPipelining ? 'off' : 'auto');
     } catch {
       throw new Failure({ kind: 'codec-missing', detail: '' });
     }
@@ -136,8 +144,10 @@ export class Mailbox {
         }, TRANSCRIPT_INTERVAL_MS);
       }
     };
+    let connecting = true;
     conn.onClose = (info) => {
-      if (this.conn === conn) {
+      if (info?.kind === 'stalled' && conn.pipelining) this.noPipelining = true;
+      if (this.conn === conn && !connecting) {
         this.conn = null;
         this.stopKeepalive();
         this.onServer.clear();
@@ -170,11 +180,15 @@ export class Mailbox {
       });
       if (!r.ok) throw new Failure(loginError(r));
     } catch (e) {
-      const info = e instanceof Failure ? e.info : (e as WorkerError);
+      let info = e instanceof Failure ? e.info : (e as WorkerError);
+      // Hanging up instead of answering the login (AOL on a wrong password).
+      if (info.kind === 'connection-lost' && this.phaseNow === 'authenticating') info = { ...info, kind: 'closed-at-login' };
       if (this.conn === conn) this.conn = null;
       conn.dispose();
       this.phase('closed');
       throw new Failure(info);
+    } finally {
+      connecting = false;
     }
     this.startKeepalive();
   }
@@ -255,7 +269,7 @@ export class Mailbox {
     const lane = async () => {
       while (next < fresh.length) {
         const [uid, { n, size }] = fresh[next++] as [string, { n: number; size: number }];
-        const r = await conn.top(n, 0);
+        const r = await conn.top(n, 0, size);
         const base = { accountId, uid, size, firstSeen: now };
         const s: Summary = r.ok
           ? await summarize(r.bytes, base, fallback)
@@ -338,7 +352,7 @@ export class Mailbox {
         const uid = uids[next++] as string;
         const m = this.onServer.get(uid);
         if (!m) continue;
-        const r = await conn.retr(m.n);
+        const r = await conn.retr(m.n, undefined, m.size);
         if (!r.ok) continue;
         pending.push({ uid, bytes: r.bytes });
         pendingBytes += r.bytes.length;
@@ -367,8 +381,10 @@ export class Mailbox {
     if (!m) throw new Failure({ kind: 'not-stored', detail: uid });
     this.phase('downloading');
     try {
-      const r = await conn.retr(m.n, (received) =>
-        this.post({ type: 'progress', what: 'message', uid, done: received, total: Math.max(m.size, received) }),
+      const r = await conn.retr(
+        m.n,
+        (received) => this.post({ type: 'progress', what: 'message', uid, done: received, total: Math.max(m.size, received) }),
+        m.size,
       );
       if (!r.ok) throw new Failure({ kind: 'server-trouble', detail: r.text });
       const accountId = this.accountId as string;

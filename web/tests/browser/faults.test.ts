@@ -7,11 +7,9 @@
 // POP3WS_WEB_FAULT_SECONDS (default 120) and prints runs/faults/messages.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { spawn } from 'node:child_process';
-import { launchBrowser, newContext, REPO, startProxy, WEB, type Dovecot, type Proc } from './support';
+import { launchBrowser, newContext, startDriven, startProxy, WEB, type Dovecot, type Proc } from './support';
 
 const BUDGET_MS = Number(process.env.POP3WS_WEB_FAULT_SECONDS ?? '120') * 1000;
 const SEED = Number(process.env.POP3WS_FAULT_SEED ?? '20261126');
@@ -34,48 +32,12 @@ function rng(seed: number): () => number {
 }
 
 before(async () => {
-  // startProcess() leaves stdin closed; this helper is driven through it.
-  const child = spawn('/usr/bin/python3', [join(WEB, 'tests', 'browser', 'fault_server.py')], {
-    env: { ...process.env, PYTHONPATH: join(REPO, 'tests', 'harness'), POP3WS_FAULT_SEED: String(SEED) },
-    stdio: ['pipe', 'pipe', 'pipe'],
+  const d = await startDriven<Dovecot & { relay_port: number }>(join(WEB, 'tests', 'browser', 'fault_server.py'), {
+    POP3WS_FAULT_SEED: String(SEED),
   });
-  let errors = '';
-  child.stderr.on('data', (d: Buffer) => (errors = (errors + d.toString()).slice(-4000)));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  server = {
-    child,
-    output: () => errors,
-    stop: async () => {
-      child.stdin.end();
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-  child.stdin.on('error', () => undefined);
-  const lines = createInterface({ input: server.child.stdout! });
-  const queue: ((l: string) => void)[] = [];
-  const early: string[] = [];
-  lines.on('line', (l) => {
-    if (!l.startsWith('{')) return;
-    const q = queue.shift();
-    if (q) q(l);
-    else early.push(l);
-  });
-  const next = () =>
-    new Promise<string>((resolve, reject) => {
-      const e = early.shift();
-      if (e) return resolve(e);
-      const timer = setTimeout(() => reject(new Error(`fault server silent:\n${server.output().slice(-3000)}`)), 90_000);
-      queue.push((l) => {
-        clearTimeout(timer);
-        resolve(l);
-      });
-    });
-  const info = JSON.parse(await next()) as Dovecot & { relay_port: number };
-  ask = async (cmd) => {
-    server.child.stdin?.write(JSON.stringify(cmd) + '\n');
-    return JSON.parse(await next()) as Record<string, unknown>;
-  };
+  server = d.proc;
+  ask = d.ask;
+  const info = d.info;
   // Target "slow" of the proxy is the relay in front of Dovecot's TLS port.
   proxy = await startProxy({ ...info, proc: server }, undefined, info.relay_port);
   browser = await launchBrowser();

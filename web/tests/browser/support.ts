@@ -4,8 +4,9 @@
 // screenshots in web/test-results/.
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,7 +147,12 @@ export async function startRelay(targetPort: number, rateBytesPerSecond: number)
  * Dovecot behind an untrusted CA as "wrong-ca", and, given a relay port, the
  * same Dovecot through that relay as "slow".
  */
-export async function startProxy(d: Dovecot, port?: number, relayPort?: number): Promise<{ proc: Proc; url: string; port: number }> {
+export async function startProxy(
+  d: Dovecot,
+  port?: number,
+  relayPort?: number,
+  plainTargets: { name: string; port: number }[] = [],
+): Promise<{ proc: Proc; url: string; port: number }> {
   const p = port ?? (await freePort());
   const url = `http://127.0.0.1:${p}`;
   const dir = mkdtempSync(join(tmpdir(), 'pop3ws-web-test-'));
@@ -190,6 +196,16 @@ export async function startProxy(d: Dovecot, port?: number, relayPort?: number):
             'allow_private = true',
           ]
         : []),
+      // Scripted servers on loopback, no TLS (tests of hostile server bytes).
+      ...plainTargets.flatMap((t) => [
+        '[[targets]]',
+        `name = ${JSON.stringify(t.name)}`,
+        `label = ${JSON.stringify(t.name)}`,
+        'host = "127.0.0.1"',
+        `port = ${t.port}`,
+        'security = "none"',
+        'allow_private = true',
+      ]),
       '',
     ].join('\n'),
   );
@@ -244,4 +260,89 @@ export async function demoExpectations(): Promise<{ eml01: Buffer; pdf: Buffer; 
   if (!line) throw new Error(`mailgen failed: ${proc.output()}`);
   const j = JSON.parse(line) as Record<string, string>;
   return { eml01: Buffer.from(j.eml01 ?? '', 'base64'), pdf: Buffer.from(j.pdf ?? '', 'base64'), figures: Buffer.from(j.figures ?? '', 'base64') };
+}
+
+/**
+ * A Python helper driven by JSON lines on stdin (one JSON line answered per
+ * command); its first line describes what it started.
+ */
+export async function startDriven<I>(
+  script: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ proc: Proc; info: I; ask: (cmd: object) => Promise<Record<string, unknown>> }> {
+  const child = spawn('/usr/bin/python3', [script], {
+    env: { ...process.env, PYTHONPATH: join(REPO, 'tests', 'harness'), ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let errors = '';
+  child.stderr.on('data', (d: Buffer) => (errors = (errors + d.toString()).slice(-4000)));
+  child.stdin.on('error', () => undefined);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const proc: Proc = {
+    child,
+    output: () => errors,
+    stop: async () => {
+      child.stdin.end();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+  const lines = createInterface({ input: child.stdout });
+  const waiting: ((l: string) => void)[] = [];
+  const early: string[] = [];
+  lines.on('line', (l) => {
+    if (!l.startsWith('{')) return;
+    const w = waiting.shift();
+    if (w) w(l);
+    else early.push(l);
+  });
+  const next = () =>
+    new Promise<string>((resolve, reject) => {
+      const e = early.shift();
+      if (e !== undefined) return resolve(e);
+      const timer = setTimeout(() => reject(new Error(`${script} silent:\n${errors}`)), 90_000);
+      waiting.push((l) => {
+        clearTimeout(timer);
+        resolve(l);
+      });
+    });
+  const info = JSON.parse(await next()) as I;
+  const ask = async (cmd: object) => {
+    child.stdin.write(JSON.stringify(cmd) + '\n');
+    return JSON.parse(await next()) as Record<string, unknown>;
+  };
+  return { proc, info, ask };
+}
+
+/**
+ * Resident memory (bytes) of the Chromium processes this test process
+ * started (its descendants in /proc): the page and its worker live in them.
+ */
+export function chromiumRss(): number {
+  const parent = new Map<number, number>();
+  const rss = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const status = readFileSync(`/proc/${name}/status`, 'utf8');
+      const ppid = /^PPid:\s+(\d+)/m.exec(status);
+      const vm = /^VmRSS:\s+(\d+) kB/m.exec(status);
+      const comm = /^Name:\s+(.*)$/m.exec(status);
+      if (!ppid) continue;
+      parent.set(Number(name), Number(ppid[1]));
+      if (vm && comm && /chrom/i.test(comm[1] ?? '')) rss.set(Number(name), Number(vm[1]) * 1024);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  let total = 0;
+  for (const [pid, bytes] of rss) {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) {
+      if (p === process.pid) {
+        total += bytes;
+        break;
+      }
+    }
+  }
+  return total;
 }
