@@ -99,6 +99,9 @@ TlsStream::~TlsStream() { SSL_free(ssl_); }
 // Maps an OpenSSL failure to an error code in the categories Boost.Asio's
 // own ssl::stream uses, so callers can test for eof and stream_truncated.
 error_code TlsStream::error_from(int ret, int ssl_error) {
+  // OpenSSL: after SSL_ERROR_SYSCALL or SSL_ERROR_SSL, SSL_shutdown must not
+  // be called.
+  if (ssl_error == SSL_ERROR_SYSCALL || ssl_error == SSL_ERROR_SSL) failed_ = true;
   switch (ssl_error) {
     case SSL_ERROR_ZERO_RETURN:
       return asio::error::eof;  // close_notify received
@@ -209,6 +212,22 @@ void TlsStream::write_step(asio::const_buffer buf, std::size_t done, WriteHandle
 }
 
 void TlsStream::shutdown_send() {
+  // close_notify before the FIN (RFC 8446 §6.1, RFC 5246 §7.2.1), so that
+  // the peer can tell a complete end from a truncation. We do not wait for
+  // the peer's close_notify: reading goes on until its FIN, as before.
+  if (closed_) return;
+  if (!failed_ && SSL_is_init_finished(ssl_)) {
+    ERR_clear_error();
+    const int r = SSL_shutdown(ssl_);
+    if (r < 0 && SSL_get_error(ssl_, r) == SSL_ERROR_WANT_WRITE) {
+      // The socket's send buffer is full: send the alert when it drains.
+      // The handler touches the stream only when the wait succeeded, which
+      // cannot happen once close() has run.
+      return wait_for(SSL_ERROR_WANT_WRITE, [this](const error_code& ec) {
+        if (!ec) shutdown_send();
+      });
+    }
+  }
   error_code ec;
   socket_.shutdown(tcp::socket::shutdown_send, ec);
 }

@@ -62,6 +62,7 @@ class TlsStream final : public Stream {
   boost::asio::ip::tcp::socket socket_;
   SSL* ssl_ = nullptr;
   bool closed_ = false;
+  bool failed_ = false;  // a fatal TLS error happened: no close_notify
 };
 
 }  // namespace pop3ws::proxy

@@ -32,9 +32,8 @@ class Stream {
   virtual void async_read(std::size_t max, ReadHandler h) = 0;
   // Writes the whole buffer, which must stay valid until the handler runs.
   virtual void async_write(boost::asio::const_buffer buf, WriteHandler h) = 0;
-  // Ends our sending direction with a TCP FIN once writes are done. No TLS
-  // close_notify: the WebSocket and POP3 closing exchanges already mark a
-  // complete end (RFC 6455 §7.1.1, RFC 1939 QUIT).
+  // Ends our sending direction once writes are done: over TLS a
+  // close_notify alert, then the TCP FIN. Reading may go on.
   virtual void shutdown_send() = 0;
   // Cancels pending operations and closes; safe to call twice.
   virtual void close() = 0;

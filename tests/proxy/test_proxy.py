@@ -636,3 +636,45 @@ def test_wss_slow_reader_gets_every_byte(dovecot, tmp_path):
             await c.close()
             return body
         assert run(go()) == mailgen.pop3_view(BIG[0])
+
+
+def test_wss_session_ends_with_close_notify(dovecot, tmp_path):
+    """The page's TLS connection ends with a close_notify before the FIN
+    (RFC 8446 section 6.1): Python's ssl reports a clean end (b"") rather
+    than SSLEOFError, which is what a truncation looks like."""
+    import ssl
+    from pop3ws_harness.tlsgen import make_tls_files
+    tls = make_tls_files(str(tmp_path / "tls"))
+    top = '[tls]\ncert = "%s"\nkey = "%s"\n' % (tls.cert_file, tls.key_file)
+    with proxy_for(dovecot, top=top) as p:
+        ctx = ssl.create_default_context(cafile=tls.ca_file)
+        # Python sets OpenSSL's "ignore unexpected EOF" by default; without
+        # it, and with suppress_ragged_eofs=False, an EOF without
+        # close_notify raises SSLEOFError.
+        ctx.options &= ~ssl.OP_IGNORE_UNEXPECTED_EOF
+        raw = socket.create_connection(("127.0.0.1", p.port), timeout=20)
+        s = ctx.wrap_socket(raw, server_hostname="localhost", suppress_ragged_eofs=False)
+        key = base64.b64encode(os.urandom(16)).decode()
+        s.sendall(("GET /pop3/tls HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % key).encode())
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            chunk = s.recv(4096)
+            assert chunk, buf
+            buf += chunk
+        assert buf.startswith(b"HTTP/1.1 101"), buf
+        greeting = buf.split(b"\r\n\r\n", 1)[1]
+        while not greeting.endswith(b"\r\n"):  # one short frame: the server's greeting
+            greeting += s.recv(4096)
+        assert greeting[2:5] == b"+OK", greeting
+        s.sendall(frame(2, b"QUIT\r\n"))
+        data, code = read_frames_until_close(s)
+        assert code == 1000 and b"+OK" in data, (data, code)
+        s.sendall(frame(8, struct.pack("!H", 1000)))
+        rest = b""
+        while True:
+            chunk = s.recv(4096)  # raises ssl.SSLEOFError on a truncated end
+            if not chunk:
+                break
+            rest += chunk
+        s.close()
