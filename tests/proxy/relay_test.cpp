@@ -406,12 +406,14 @@ TEST_F(RelayTest, IdleTimeoutClosesWith4009) {
 }
 
 TEST_F(RelayTest, ActivityDefersIdleTimeout) {
-  cfg.limits.idle_timeout = std::chrono::milliseconds(150);
+  // Gaps of a fifth of the timeout, for 2.4 timeouts: a busy test machine
+  // (two cores, sanitizers) has delayed a 50 ms step past a 150 ms timeout.
+  cfg.limits.idle_timeout = std::chrono::milliseconds(500);
   open("/pop3/mail");
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0; i < 12; ++i) {
     page_sends(test::client_frame(2, "NOOP\r\n"));
     ioc.restart();
-    ioc.run_for(std::chrono::milliseconds(50));
+    ioc.run_for(std::chrono::milliseconds(100));
   }
   for (const auto& f : frames()) EXPECT_NE(f.opcode, 8);
 }
