@@ -5,7 +5,7 @@ import { accountIdOf } from '../protocol/messages';
 import { MailWorker, WorkerRequestError } from '../client/worker-client';
 import { I18n, initialLang, saveLang, translator, type Lang } from '../i18n';
 import type { StringKey } from '../i18n/strings';
-import { guessLegacyCharset } from '../mail/charset';
+import { AUTO_CHARSET } from '../mail/charset';
 import { MailList } from './MailList';
 import { Reader } from './Reader';
 import { SignIn, type SignInValues } from './SignIn';
@@ -55,7 +55,7 @@ export function App() {
   const [error, setError] = useState<WorkerError | null>(null);
   const [busy, setBusy] = useState(false);
   const [policy, setPolicy] = useState<DeletePolicy>(() => load<DeletePolicy>(K_POLICY) ?? { kind: 'leave' });
-  const [charset, setCharset] = useState<string>(() => localStorage.getItem(K_CHARSET) ?? guessLegacyCharset(navigator.language));
+  const [charset, setCharset] = useState<string>(() => localStorage.getItem(K_CHARSET) ?? AUTO_CHARSET);
   const [storage, setStorage] = useState<StorageInfo | null>(null);
   const [transcript, setTranscript] = useState<TranscriptLine[]>([]);
   const [consoleLines, setConsoleLines] = useState<TranscriptLine[]>([]);

@@ -4,7 +4,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { ParsedMessage } from '../protocol/messages';
 import { formatSize, useI18n } from '../i18n';
 import { IFRAME_SANDBOX, sanitizeHtml } from '../mail/render';
-import { LEGACY_CHARSETS } from '../mail/charset';
+import { AUTO_CHARSET, LEGACY_CHARSETS } from '../mail/charset';
 
 export function saveBytes(bytes: ArrayBuffer, filename: string, type: string): void {
   const url = URL.createObjectURL(new Blob([bytes], { type }));
@@ -79,7 +79,7 @@ export function Reader(props: {
           <select value={props.fallbackCharset} onChange={(e) => props.onFallbackCharset(e.currentTarget.value)}>
             {LEGACY_CHARSETS.map((c) => (
               <option key={c} value={c}>
-                {c}
+                {c === AUTO_CHARSET ? t('charsetAuto') : c}
               </option>
             ))}
           </select>

@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { DeletePolicy, StorageInfo } from '../protocol/messages';
 import { formatSize, useI18n, type Lang } from '../i18n';
-import { LEGACY_CHARSETS } from '../mail/charset';
+import { AUTO_CHARSET, LEGACY_CHARSETS } from '../mail/charset';
 
 export function SettingsPanel(props: {
   policy: DeletePolicy;
@@ -66,7 +66,7 @@ export function SettingsPanel(props: {
         <select value={props.charset} onChange={(e) => props.onCharset(e.currentTarget.value)}>
           {LEGACY_CHARSETS.map((c) => (
             <option key={c} value={c}>
-              {c}
+              {c === AUTO_CHARSET ? t('charsetAuto') : c}
             </option>
           ))}
         </select>

@@ -58,6 +58,7 @@ export const en = {
   attachments: 'Attachments',
   download: 'Download',
   headerCharset: 'Charset for undeclared 8-bit headers',
+  charsetAuto: 'Automatic (from the bytes, else your language)',
   deletePending: '{n} message(s) marked for deletion.',
   deleteExplain:
     'POP3 deletes messages only when the session ends (QUIT). Until then you can undo.',
@@ -159,6 +160,7 @@ export const zh: Record<StringKey, string> = {
   attachments: '附件',
   download: '下载',
   headerCharset: '未声明字符集的 8 位邮件头所用字符集',
+  charsetAuto: '自动（根据字节判断，否则按您的语言）',
   deletePending: '已标记删除 {n} 封邮件。',
   deleteExplain: 'POP3 只在会话结束（QUIT）时才真正删除邮件，在此之前可以撤销。',
   commitDeletes: '立即删除（结束会话）',

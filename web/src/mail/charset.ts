@@ -18,8 +18,15 @@
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 
+/**
+ * The default for 8-bit headers that name no charset: guessed from the bytes
+ * (guessUndeclared), else the reader's language (guessLegacyCharset).
+ */
+export const AUTO_CHARSET = 'auto';
+
 /** Charsets offered to the user for 8-bit headers that name none. */
 export const LEGACY_CHARSETS = [
+  AUTO_CHARSET,
   'gb18030',
   'big5',
   'shift_jis',
@@ -92,6 +99,74 @@ export function guessLegacyCharset(language: string): string {
   return 'windows-1252';
 }
 
+// Double-byte charsets tried on undeclared 8-bit headers that are not UTF-8.
+const CJK_CANDIDATES = ['gb18030', 'big5', 'shift_jis', 'euc-kr'] as const;
+const HAN = /[\u4e00-\u9fff]/;
+const KANA = /[\u3040-\u30ff]/;
+const HANGUL = /[\uac00-\ud7a3]/;
+// CJK punctuation, full-width forms (not the half-width katakana that
+// misread bytes often become), and the general punctuation CJK text uses.
+const CJK_PUNCT = /[\u3000-\u303f\uff01-\uff5e\u2010-\u2027\u00b7]/;
+// A CJK character glued between two Latin letters is a misread accented
+// letter ("crème" read as GBK), not CJK text.
+const SANDWICH = /[A-Za-z][\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3][A-Za-z]/;
+
+/**
+ * How much `text`, decoded from undeclared bytes with `charset`, looks like
+ * real text in that charset: the share of its non-ASCII characters that are
+ * what the charset is mostly used for (Han for GB18030/Big5, Han and kana
+ * for Shift_JIS, Hangul and Han for EUC-KR) or CJK punctuation; 0 when any
+ * character is implausible. Hand-written because no npm package the project
+ * uses guesses charsets (chardet-style detectors need large frequency tables;
+ * a header line is too short for them anyway).
+ */
+export function cjkPlausibility(text: string, charset: string): number {
+  const chars = [...text].filter((c) => c.charCodeAt(0) >= 0x80);
+  if (chars.length === 0 || SANDWICH.test(text)) return 0;
+  let good = 0;
+  for (const c of chars) {
+    const main =
+      charset === 'shift_jis' ? HAN.test(c) || KANA.test(c) : charset === 'euc-kr' ? HANGUL.test(c) || HAN.test(c) : HAN.test(c);
+    if (main || CJK_PUNCT.test(c)) good++;
+    else if (!(KANA.test(c) || HANGUL.test(c))) return 0; // symbols, private use, U+FFFD...
+  }
+  return good / chars.length;
+}
+
+/**
+ * The charset for undeclared 8-bit header bytes that are not UTF-8: a
+ * double-byte CJK charset when the bytes decode cleanly in it and read as
+ * plausible text (the language's own CJK charset first, then GB18030, Big5,
+ * Shift_JIS, EUC-KR), otherwise the language's legacy charset.
+ */
+export function guessUndeclared(lines: Uint8Array[], language: string): string {
+  const local = guessLegacyCharset(language);
+  if (lines.length === 0) return local;
+  const order = [...CJK_CANDIDATES].sort((a, b) => (b === local ? 1 : 0) - (a === local ? 1 : 0));
+  let best: string | null = null;
+  let bestScore = 0;
+  for (const cs of order) {
+    let score = 1;
+    try {
+      const dec = new TextDecoder(cs, { fatal: true });
+      for (const l of lines) score = Math.min(score, cjkPlausibility(dec.decode(l), cs));
+    } catch {
+      score = 0;
+    }
+    // Strictly better only: ties keep the earlier (preferred) charset.
+    if (score >= 0.9 && score > bestScore) {
+      best = cs;
+      bestScore = score;
+    }
+  }
+  return best ?? local;
+}
+
+/** The language the worker or page runs in (for the legacy-charset guess). */
+function runtimeLanguage(): string {
+  return typeof navigator !== 'undefined' && navigator.language ? navigator.language : 'en';
+}
+
 export function isValidUtf8(bytes: Uint8Array): boolean {
   try {
     utf8Strict.decode(bytes);
@@ -112,6 +187,20 @@ export function hasUndeclared8bitHeader(raw: Uint8Array): boolean {
     if (line.some((b) => b >= 0x80) && !isValidUtf8(line)) return true;
   }
   return false;
+}
+
+/** The header lines with 8-bit bytes that are not UTF-8 (no charset applies). */
+export function undeclaredLines(raw: Uint8Array): Uint8Array[] {
+  const head = raw.subarray(0, headerEnd(raw));
+  const out: Uint8Array[] = [];
+  let start = 0;
+  for (let i = 0; i <= head.length; i++) {
+    if (i < head.length && head[i] !== 0x0a) continue;
+    const line = head.subarray(start, i);
+    start = i + 1;
+    if (line.some((b) => b >= 0x80) && !isValidUtf8(line)) out.push(line);
+  }
+  return out;
 }
 
 /** Offset of the blank line that ends the header (RFC 5322 §2.1), or the length. */
@@ -210,10 +299,11 @@ export function joinEncodedWords(value: string): string {
  * undeclared 8-bit bytes transcoded to UTF-8 from `fallbackCharset`, and
  * split encoded words joined. Returns the input itself if nothing changed.
  */
-export function prepareForParsing(raw: Uint8Array, fallbackCharset: string): Uint8Array {
+export function prepareForParsing(raw: Uint8Array, fallbackCharset: string, language = runtimeLanguage()): Uint8Array {
   const end = headerEnd(raw);
   const head = raw.subarray(0, end);
-  const fallback = resolveCharset(fallbackCharset) ?? 'windows-1252';
+  const fallback =
+    fallbackCharset === AUTO_CHARSET ? guessUndeclared(undeclaredLines(raw), language) : (resolveCharset(fallbackCharset) ?? 'windows-1252');
   const lines: string[] = [];
   let changed = false;
   let start = 0;

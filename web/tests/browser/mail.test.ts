@@ -154,12 +154,17 @@ test('reads UTF-8, GBK, gb2312-labelled GBK, Big5, ISO-2022-JP, Latin-1 and Wind
   await page.screenshot({ path: shot('reader-gbk') });
 });
 
-test('undeclared 8-bit GBK subject: guessed from the language, user can override', async () => {
+test('undeclared 8-bit GBK subject: guessed from the bytes even for an English reader, user can override', async () => {
   const subject = '演示 05：未声明字符集的 GBK 标题';
-  // An English reader's default is Windows-1252, so the list shows Latin-1 look-alikes.
-  assert.equal(await row(subject).count(), 0);
+  // "Automatic": the bytes decode cleanly as GB18030 into plausible Chinese.
+  await row(subject).waitFor();
   await page.getByRole('button', { name: 'Settings' }).click();
-  await page.locator('.settings').getByLabel('Charset for undeclared 8-bit headers').selectOption('gb18030');
+  const select = page.locator('.settings').getByLabel('Charset for undeclared 8-bit headers');
+  assert.equal(await select.inputValue(), 'auto');
+  // The reader's override wins: Windows-1252 shows Latin-1 look-alikes.
+  await select.selectOption('windows-1252');
+  await page.waitForFunction((s) => !document.querySelector('[role=listbox]')?.textContent?.includes(s), subject);
+  await select.selectOption('gb18030');
   await row(subject).waitFor();
   await page.getByRole('button', { name: 'Settings' }).click();
   await openMessage(subject);

@@ -7,6 +7,8 @@ import {
   prepareForParsing,
   resolveCharset,
   decodeBytes,
+  guessUndeclared,
+  cjkPlausibility,
 } from '../../src/mail/charset';
 
 const enc = new TextEncoder();
@@ -107,4 +109,33 @@ test('an 8-bit text body with no charset is decoded with the fallback', async ()
   // A declared charset always wins.
   const declared = cat(crlf('Subject: t\nContent-Type: text/plain; charset=big5\n\n'), Uint8Array.from([0xa4, 0xa4]));
   assert.equal((await PostalMime.parse(prepareForParsing(declared, 'gb18030'))).text?.trim(), '中');
+});
+
+// Undeclared 8-bit headers: guess a CJK charset from the bytes, else the language's.
+const hex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
+const subjectLine = (bytes: Uint8Array) => cat(enc.encode('Subject: '), bytes);
+
+test('undeclared 8-bit headers: CJK charsets guessed from the bytes, the language breaks ties, Latin stays Latin', () => {
+  const gbk = hex('d1ddcabe203035a3baceb4c9f9c3f7d7d6b7fbbcafb5c42047424b20b1eacce2'); // 演示 05：未声明字符集的 GBK 标题
+  const big5 = hex('a741a66ea141a540acc9'); // 你好，世界
+  const sjis = hex('93fa967b8cea82cc8381815b838b'); // 日本語のメール
+  const euckr = hex('bec8b3e7c7cfbcbcbfe4'); // 안녕하세요
+  const latin1 = hex('4361666520637265e86d65206272fb6ce965'); // Cafe crème brûlée
+  assert.equal(guessUndeclared([subjectLine(gbk)], 'en-US'), 'gb18030');
+  assert.equal(guessUndeclared([subjectLine(big5)], 'en-US'), 'big5');
+  assert.equal(guessUndeclared([subjectLine(sjis)], 'ja-JP'), 'shift_jis');
+  assert.equal(guessUndeclared([subjectLine(euckr)], 'ko-KR'), 'euc-kr');
+  assert.equal(guessUndeclared([subjectLine(latin1)], 'en-US'), 'windows-1252');
+  assert.equal(guessUndeclared([subjectLine(latin1)], 'pl-PL'), 'iso-8859-2');
+  assert.equal(guessUndeclared([], 'zh-TW'), 'big5');
+  assert.equal(cjkPlausibility('cr\u8d81e', 'gb18030'), 0);
+});
+
+test('"auto" decodes the demo GBK subject for an English reader; an explicit choice still wins', async () => {
+  const gbk = hex('d1ddcabe203035a3baceb4c9f9c3f7d7d6b7fbbcafb5c42047424b20b1eacce2');
+  const raw = cat(crlf('From: a@example.org\n'), subjectLine(gbk), crlf('\n\nbody\n'));
+  const auto = await PostalMime.parse(prepareForParsing(raw, 'auto', 'en-US'));
+  assert.equal(auto.subject, '演示 05：未声明字符集的 GBK 标题');
+  const forced = await PostalMime.parse(prepareForParsing(raw, 'windows-1252', 'en-US'));
+  assert.notEqual(forced.subject, auto.subject);
 });
