@@ -59,7 +59,8 @@ class TcpConn final : public Conn {
 class TlsConn final : public Conn {
  public:
   TlsConn(tcp::socket s, ssl::context& ctx, const std::string& sni) : s_(std::move(s), ctx) {
-    SSL_set_tlsext_host_name(s_.native_handle(), sni.c_str());
+    // SSL_set_tlsext_host_name is a macro with a C cast; this is its expansion.
+    SSL_ctrl(s_.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(sni.c_str()));
     s_.set_verify_mode(ssl::verify_peer);
     s_.set_verify_callback(ssl::host_name_verification(sni));
     s_.handshake(ssl::stream_base::client);
