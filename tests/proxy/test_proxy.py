@@ -678,3 +678,49 @@ def test_wss_session_ends_with_close_notify(dovecot, tmp_path):
                 break
             rest += chunk
         s.close()
+
+
+def test_server_side_gets_close_notify(tmp_path):
+    """When the page ends the session, the mail server's TLS connection gets
+    a close_notify before the FIN (a TLS server of the test's own checks)."""
+    import ssl
+    import threading
+    from pop3ws_harness.tlsgen import make_tls_files
+    tls = make_tls_files(str(tmp_path / "tls"))
+    sctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    sctx.load_cert_chain(tls.cert_file, tls.key_file)
+    sctx.options &= ~ssl.OP_IGNORE_UNEXPECTED_EOF  # an EOF without close_notify raises
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen()
+    outcome = []
+
+    def serve():
+        conn, _ = srv.accept()
+        try:
+            s = sctx.wrap_socket(conn, server_side=True, suppress_ragged_eofs=False)
+            s.settimeout(20)
+            s.sendall(b"+OK tls test ready\r\n")
+            while s.recv(4096):
+                pass
+            outcome.append("close_notify")
+        except ssl.SSLEOFError as e:
+            outcome.append("truncated: %s" % e)
+        except (OSError, ssl.SSLError) as e:
+            outcome.append("error: %r" % e)
+        finally:
+            conn.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    cfg = target_toml("t", "127.0.0.1", srv.getsockname()[1], ca_file=tls.ca_file, server_name="localhost",
+                      allow_private=True)
+    with Proxy(cfg) as p:
+        async def go():
+            c = await WsPop3.connect(p.url("/pop3/t"))
+            assert (await c.line()).startswith(b"+OK")
+            await c.close()
+        run(go())
+        t.join(20)
+    srv.close()
+    assert outcome == ["close_notify"], outcome
