@@ -21,7 +21,8 @@ cap counts each address apart):
 
 Every abuser's fate is checked against the limit that should end it. The
 well-behaved sessions' NOOP latency p50/p99 is printed for before and
-during the abuse (`pytest -s` or `ctest -V` shows the table).
+during the abuse, as JSON on the terminal (`ctest -V` shows it) and in
+$POP3WS_ARTIFACTS/proxy_abuse.json.
 
 Memory bound. ASan's quarantine is turned off for this proxy so that RSS
 follows live memory. A session can hold at most, per direction, one queue
