@@ -57,7 +57,7 @@ LoginRequest make_login_request(const Options& o, std::string secret) {
   req.method = o.auth;
   req.user = o.user;
   req.secret = std::move(secret);
-  req.secret_is_token = o.auth == AuthMethod::XOAuth2 || o.auth == AuthMethod::OAuthBearer;
+  req.secret_is_token = o.secret_is_token || o.auth == AuthMethod::XOAuth2 || o.auth == AuthMethod::OAuthBearer;
   req.client_nonce = make_client_nonce();
   req.host = o.host;
   req.port = o.port;

@@ -53,6 +53,8 @@ int main(int argc, char** argv) {
                              "oauthbearer"},
                             CLI::ignore_case))
       ->capture_default_str();
+  app.add_flag("--secret-is-token", o.secret_is_token,
+               "the secret is an OAuth 2 access token: --auth auto then picks OAUTHBEARER or XOAUTH2");
   app.add_option("--pipelining", pipelining, "auto (if advertised, RFC 2449), on, or off for servers that break")
       ->check(CLI::IsMember({"auto", "on", "off"}, CLI::ignore_case))
       ->capture_default_str();

@@ -25,6 +25,9 @@ struct Options {
   std::string password_env;
   std::string password_file;
   AuthMethod auth = AuthMethod::Auto;
+  // The secret is an OAuth 2 access token (implied by --auth xoauth2 or
+  // oauthbearer); with --auth auto the strongest OAuth method offered is used.
+  bool secret_is_token = false;
   PipeliningMode pipelining = PipeliningMode::Auto;
   bool allow_insecure_auth = false;
   std::chrono::seconds timeout{30};

@@ -45,6 +45,17 @@ def test_auto_picks_strongest_and_transcript_shows_it(server):
     assert b"C: AUTH SCRAM-SHA-256" in r.stderr
 
 
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_auto_with_secret_is_token_uses_oauth(server, security):
+    r = pop3ws(server, "stat", security=security, secret=server.oauth_token("alice"),
+               options=["--secret-is-token", "-v"])
+    assert r.returncode == 0, explain(r)
+    assert b"C: AUTH OAUTHBEARER" in r.stderr or b"C: AUTH XOAUTH2" in r.stderr
+    # Without the flag the token is taken for a password and refused.
+    wrong = pop3ws(server, "stat", security=security, secret=server.oauth_token("alice"))
+    assert wrong.returncode == EXIT_AUTH, explain(wrong)
+
+
 def test_plain_link_with_allow_insecure_auth(server):
     r = pop3ws(server, "stat", security="none", auth="user", options=["--allow-insecure-auth"])
     assert r.returncode == 0, explain(r)
