@@ -37,8 +37,11 @@ ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]|\r|\x07")
 
 @pytest.fixture(scope="module")
 def server():
-    users = {"alice": "alice-pass", "bob": "bob-pass", "carol": "carol-pass", "dave": "dave-pass"}
-    with PrivateDovecot(users=users, mailboxes={u: MAIL for u in users}) as d:
+    users = {"alice": "alice-pass", "bob": "bob-pass", "carol": "carol-pass", "dave": "dave-pass",
+             "erin": "erin-pass"}
+    # pop3_lock_session: a second session on a mailbox gets -ERR [IN-USE].
+    with PrivateDovecot(users=users, mailboxes={u: MAIL for u in users},
+                        extra_config="pop3_lock_session = yes") as d:
         yield d
 
 
@@ -315,6 +318,29 @@ def test_history_completion_and_masked_pass(server, tmp_path):
     assert "PASS ********" in exported and "C: STAT" in exported
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_response_code_in_use_is_explained(server, lang):
+    import poplib
+    import ssl
+    holder = poplib.POP3_SSL("127.0.0.1", server.pop3s_port,
+                             context=ssl.create_default_context(cafile=server.ca_file))
+    try:
+        holder.user("erin")
+        holder.pass_("erin-pass")  # holds the mailbox lock
+        sh = start_shell(direct(server), "erin", extra=["--lang", lang])
+        try:
+            out, state = sh.command("login")
+            assert state == "AUTHORIZATION", out
+            assert "S: -ERR [IN-USE]" in out
+            assert "[IN-USE] " + note("codes", "IN-USE", lang) in out and NOTES["codes"]["IN-USE"]["rfc"] in out
+            assert note("responses", "-ERR", lang) in out
+            assert sh.finish() == 0
+        finally:
+            sh.close()
+    finally:
+        holder.quit()
+
+
 def test_explain_off_is_plain(server):
     sh = start_shell(direct(server), "alice", extra=["--explain", "off"])
     try:
@@ -335,10 +361,11 @@ def test_scripted_stdin_without_terminal(server):
     import subprocess
     env = dict(os.environ, PW="alice-pass", LANG="C")
     r = subprocess.run([pop3ws_bin()] + direct(server) + ["--user", "alice", "--password-env", "PW", "shell"],
-                       input=b"PASS wrong-order\nUSER alice\nPASS alice-pass\nSTAT\nQUIT\n", capture_output=True,
+                       input=b"help\nPASS wrong-order\nUSER alice\nPASS alice-pass\nSTAT\nQUIT\n", capture_output=True,
                        env=env, timeout=60)
     assert r.returncode == 0, r.stderr
     out = r.stdout.decode()
+    assert "export FILE" in out and NOTES["commands"]["TOP"]["usage"] in out  # help
     assert "refused, nothing sent" in out  # PASS before USER (RFC 1939 section 7)
     assert "S: +OK 30 " in out and "pop3ws CLOSED> " in out
     assert "alice-pass" not in out and "wrong-order" not in out
