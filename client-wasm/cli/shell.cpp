@@ -72,6 +72,7 @@ class Shell {
  public:
   Shell(const Options& o, const ShellOptions& so)
       : o_(o),
+        driver_options_(quiet(o)),
         so_(so),
         lang_(so.lang == "zh" ? Lang::Zh : so.lang == "en" ? Lang::En : lang_from_environment()),
         notes_(lang_),
@@ -81,6 +82,12 @@ class Shell {
   int run();
 
  private:
+  // The shell shows the transcript itself; the driver must not drain it
+  // to stderr (-v).
+  static Options quiet(Options o) {
+    o.verbose = false;
+    return o;
+  }
   static Settings settings(const Options& o) {
     Settings s = session_settings(o);
     s.transcript_capacity = 1u << 16;  // drained after every event
@@ -129,6 +136,7 @@ class Shell {
   void starttls();
 
   const Options& o_;
+  const Options driver_options_;
   ShellOptions so_;
   Lang lang_;
   Annotations notes_;
@@ -153,7 +161,7 @@ class Shell {
 
 int Shell::run() {
   transport_ = open_transport(o_);
-  driver_ = std::make_unique<Driver>(*transport_, session_, o_);
+  driver_ = std::make_unique<Driver>(*transport_, session_, driver_options_);
   if (o_.proxied())
     out("* " + format(text(lang_, Msg::ConnectedProxy), o_.proxy.c_str()));
   else
