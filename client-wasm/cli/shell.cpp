@@ -312,6 +312,9 @@ bool Shell::on_event(Event& ev) {
       return false;
     }
     state_changed();
+    // +OK to STLS: the StartTls event follows, which the driver turns into
+    // the handshake; the CAPA asked after it (RFC 2595 §4) ends the wait.
+    if (r->command == Command::Stls && r->ok) return false;
     return session_.outstanding() == 0;
   }
   if (auto* chunk = std::get_if<BodyChunk>(&ev)) {

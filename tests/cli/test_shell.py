@@ -369,3 +369,18 @@ def test_scripted_stdin_without_terminal(server):
     assert "refused, nothing sent" in out  # PASS before USER (RFC 1939 section 7)
     assert "S: +OK 30 " in out and "pop3ws CLOSED> " in out
     assert "alice-pass" not in out and "wrong-order" not in out
+
+
+def test_starttls_runs_capa_and_stls_before_the_prompt(server):
+    import subprocess
+    env = dict(os.environ, PW="alice-pass", LANG="C")
+    conn = ["--server", "127.0.0.1:%d" % server.pop3_port, "--security", "starttls", "--ca-file", server.ca_file]
+    r = subprocess.run([pop3ws_bin()] + conn + ["--user", "alice", "--password-env", "PW", "shell"],
+                       input=b"STLS\nlogin\nSTAT\nQUIT\n", capture_output=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    before_prompt = out.split("pop3ws AUTHORIZATION> ")[0]
+    assert "C: STLS" in before_prompt and "*  TLS established" in before_prompt
+    assert note("commands", "STLS", "en") in before_prompt
+    # STLS again after TLS: the server no longer offers it (Dovecot: -ERR).
+    assert "S: +OK 30 " in out and "alice-pass" not in out
