@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -264,7 +265,11 @@ void Shell::explain_refusal(const Error& err, const std::string& line) {
   const std::string cmd = upper(first_word(line));
   const auto c = find("commands", cmd);
   if (!c) return;
-  if (err.code == ErrorCode::WrongState) {
+  const std::string now = state_name(session_.state());
+  const bool state_fits = std::find(c->states.begin(), c->states.end(), now) != c->states.end();
+  // A wrong-state refusal in a fitting state is about the session's history
+  // (STLS twice, PASS without USER): the codec's detail says which.
+  if (err.code == ErrorCode::WrongState && !state_fits) {
     std::string states;
     for (const auto& s : c->states) states += (states.empty() ? "" : ", ") + s;
     note_text(format(text(lang_, Msg::AllowedIn), cmd.c_str(), states.c_str(), state_name(session_.state())));
