@@ -22,7 +22,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM, startDriven, startProxy, WEB, type Dovecot, type Proc } from './support';
+import { CHROMIUM, CHROMIUM_ARGS, startDriven, startProxy, WEB, type Dovecot, type Proc } from './support';
 
 const BUDGET_MS = Number(process.env.POP3WS_WEB_FAULT_SECONDS ?? '120') * 1000;
 const MAX_RUNS = Number(process.env.POP3WS_WEB_FAULT_RUNS ?? '400');
@@ -85,16 +85,7 @@ after(async () => {
 async function launch(): Promise<BrowserContext> {
   return chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
     locale: 'en-US',
     viewport: { width: 1280, height: 800 },
   });
