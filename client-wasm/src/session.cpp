@@ -308,12 +308,13 @@ Status Session::login(const LoginRequest& req) {
   const bool allow = req.allow_insecure;
   switch (*method) {
     case AuthMethod::UserPass: {
-      if (auto st = user(req.user); !st) return st;
+      // Every check before USER is queued, so a refusal leaves nothing behind.
       if (auto st = check_argument(req.secret, impl_->settings.max_argument, "password"); !st) return st;
-      auto c = make(Command::Pass, req.secret, 0, true);
-      c.secret = true;
       if (!impl_->link_allows_secret(allow))
         return make_error(ErrorCode::InsecureAuth, "PASS would expose the password");
+      if (auto st = user(req.user); !st) return st;
+      auto c = make(Command::Pass, req.secret, 0, true);
+      c.secret = true;
       return impl_->enqueue(std::move(c));
     }
     case AuthMethod::Apop: {

@@ -176,6 +176,22 @@ TEST(Session, InjectedBytesBehindStlsOkGiveNoStartTls) {
   EXPECT_FALSE(s.tls_established());
 }
 
+TEST(Session, RefusedLoginLeavesNothingQueued) {
+  Session s;
+  s.set_link({true, false});
+  ASSERT_TRUE(s.receive("+OK hi\r\n"));
+  drain(s);
+  LoginRequest req;
+  req.method = AuthMethod::UserPass;
+  req.user = "alice";
+  req.secret = std::string(300, 'p');  // over Settings::max_argument
+  const Status st = s.login(req);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, ErrorCode::BadArgument);
+  EXPECT_EQ(s.outstanding(), 0u);
+  EXPECT_TRUE(s.pending_output().empty());
+}
+
 TEST(Session, GarbageNeverCrashes) {
   std::mt19937 rng(42);
   for (int iter = 0; iter < 300; ++iter) {
