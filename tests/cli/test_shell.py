@@ -164,12 +164,17 @@ class PtyShell:
         the line editor was still setting up the terminal."""
         deadline = time.monotonic() + timeout
         sent = 0
+        last_sent = 0.0
         while time.monotonic() < deadline:
-            if sent < 3 and b"* bye" not in self.raw[self.mark:] and b"\xe5\x86\x8d\xe8\xa7\x81" not in self.raw[self.mark:]:
+            # Resend only after a pause: keys typed in a burst can all land
+            # before the line editor has put the terminal in raw mode.
+            if (sent < 5 and time.monotonic() - last_sent > 2.0 and b"* bye" not in self.raw[self.mark:]
+                    and b"\xe5\x86\x8d\xe8\xa7\x81" not in self.raw[self.mark:]):
                 if sent == 0:
                     self.mark = len(self.raw)
                 os.write(self.fd, key)
                 sent += 1
+                last_sent = time.monotonic()
             pid, status = os.waitpid(self.pid, os.WNOHANG)
             if pid:
                 while self._fill(time.monotonic() + 0.2):
