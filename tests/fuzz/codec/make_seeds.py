@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Builds the codec fuzz seed corpora from the transcript vectors
-(tests/vectors/codec/*.txt): the server bytes of each case become a seed.
+(tests/vectors/codec/*.txt): the server bytes of each case become a seed;
+the SASL exchanges (@login lines and the server's answers) become codec_sasl
+seeds in both of its modes, the server lines codec_capa_codes seeds.
 Run again after adding vectors; the seeds are committed."""
+import base64
+import binascii
 import hashlib
 import pathlib
 import re
@@ -51,6 +55,89 @@ def write(target: str, data: bytes):
     d.mkdir(parents=True, exist_ok=True)
     (d / hashlib.sha1(data).hexdigest()[:16]).write_bytes(data)
 
+
+# codec_sasl: the order of its mechanism and credential tables.
+SASL_METHODS = ["plain", "login", "cram-md5", "scram-sha-256", "xoauth2", "oauthbearer"]
+SASL_USERS = ["user", "tim"]  # credentials 0 and 1; any other user maps to 2 and 3
+SASL_NONCES = ["rOprNGfwEbeRWgbNEkqO", "fyko+d2lbbFgONRv9qkxdawL", "0123456789abcdef~!", "ZZZZZZZZZZZZZZZZ"]
+SASL_IR = {"auto": 0, "always": 1, "never": 2}
+SESSION_MODE = 0x08
+LIMIT_4096 = 0xFF  # the target reads 0xFF as 4096, the RFC 7677 example's count
+
+
+def login_cases():
+    """(mode byte, server lines after the @login line) for each SASL login."""
+    for f in sorted(vectors.glob("*.txt")):
+        login, server = None, []
+        for line in f.read_text(encoding="utf-8").splitlines() + ["## end"]:
+            if line.startswith("## ") or line.startswith("@login"):
+                if login is not None:
+                    yield login, server
+                login, server = None, []
+            if line.startswith("@login"):
+                kv = dict(w.split("=", 1) for w in line.split()[1:] if "=" in w)
+                method = kv.get("method", "")
+                if method not in SASL_METHODS or "!" in line:
+                    continue
+                user = kv.get("user", "")
+                cred = SASL_USERS.index(user) if user in SASL_USERS else 2
+                login = SASL_METHODS.index(method) | SASL_IR[kv.get("ir", "auto")] << 4 | cred << 6
+            elif login is not None and line.startswith("S: "):
+                server.append(unescape(line[3:]))
+            elif login is not None and line == "S:":
+                server.append(b"")
+
+
+def direct_lines(server):
+    """The session's "+ base64" lines as the raw challenges a mechanism sees."""
+    out = []
+    for line in server:
+        if line == b"+" or line.startswith(b"+ "):
+            try:
+                out.append(base64.b64decode(line[1:].strip(), validate=True))
+            except binascii.Error:
+                out.append(line[2:])
+        elif line.startswith(b"+OK"):
+            out.append(line)
+            break
+        else:
+            break
+    return out
+
+
+def sasl_seed(mode, limit, lines):
+    write("codec_sasl", bytes([mode, limit]) + b"\n".join(lines))
+
+
+for mode, server in login_cases():
+    limit = LIMIT_4096 if (mode & 7) == SASL_METHODS.index("scram-sha-256") else 16
+    sasl_seed(mode | SESSION_MODE, limit, server)
+    sasl_seed(mode, limit, direct_lines(server))
+    sasl_seed(mode, 0, direct_lines(server))  # the same under a limit of 0
+
+# SCRAM with a small iteration count and every credential set, so the fuzzer
+# reaches the server-final step cheaply; "@V" is the signature the target
+# computes, "+~" asks it to base64 the rest.
+for cred, nonce in enumerate(SASL_NONCES):
+    scram = SASL_METHODS.index("scram-sha-256") | cred << 6
+    first = b"r=" + nonce.encode() + b"-server-nonce,s=QSXCR+Q6sek8bf92,i=8"
+    for ir in SASL_IR.values():
+        sasl_seed(scram | ir << 4, 8, [b"", first, b"v=@V", b"+OK"])
+        sasl_seed(scram | ir << 4 | SESSION_MODE, 8,
+                  [b"+" if ir == 2 else b"", b"+~" + first, b"+~v=@V", b"+OK done"])
+    sasl_seed(scram | 1 << 4 | SESSION_MODE, 8, [b"+~" + first, b"+OK~v=@V"])  # proof in the +OK text
+    sasl_seed(scram | 1 << 4, 8, [first, b"e=invalid-proof"])
+    sasl_seed(scram | 1 << 4, 8, [first.replace(b"i=8", b"i=9"), b"v=@V"])  # above the limit
+
+for f in sorted(vectors.glob("*.txt")):
+    block = []
+    for line in f.read_text(encoding="utf-8").splitlines() + ["## end"]:
+        if line.startswith("## "):
+            if block:
+                write("codec_capa_codes", b"\n".join(block[:48]))
+            block = []
+        elif line.startswith("S: "):
+            block.append(unescape(line[3:]))
 
 for i, server in enumerate(cases()):
     for scenario in (0, 2, 7, 8):
