@@ -1,9 +1,10 @@
 // The message list, newest first, virtualized: only the rows in view (plus a
 // few) are in the DOM, so 10,000 messages scroll as smoothly as 10. Rows
 // have a fixed height, which makes the window arithmetic exact.
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { memo } from 'preact/compat';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Summary } from '../protocol/messages';
-import { formatDate, formatSize, useI18n } from '../i18n';
+import { formatDate, formatSize, useI18n, type Lang } from '../i18n';
 
 export const ROW_HEIGHT = 60;
 const OVERSCAN = 8;
@@ -39,6 +40,12 @@ export function MailList(props: {
     else if (top + ROW_HEIGHT > el.scrollTop + el.clientHeight) el.scrollTop = top + ROW_HEIGHT - el.clientHeight;
   }, [props.selected, props.items]);
 
+  // Rows get stable handlers (so memo can skip them) that call the latest props.
+  const latest = useRef(props);
+  latest.current = props;
+  const onSelect = useCallback((uid: string) => latest.current.onSelect(uid), []);
+  const onOpen = useCallback((uid: string) => latest.current.onOpen(uid), []);
+
   const total = props.items.length;
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(total, Math.ceil((scrollTop + height) / ROW_HEIGHT) + OVERSCAN);
@@ -57,56 +64,74 @@ export function MailList(props: {
       tabIndex={0}
     >
       <div style={{ height: `${total * ROW_HEIGHT}px`, position: 'relative' }}>
-        {rows.map((s, i) => {
-          const idx = first + i;
-          const sel = s.uid === props.selected;
-          const who = s.fromName || s.fromAddress;
-          return (
-            <div
-              key={s.uid}
-              id={`msg-${cssId(s.uid)}`}
-              role="option"
-              aria-selected={sel}
-              aria-posinset={idx + 1}
-              aria-setsize={total}
-              class={`row${sel ? ' selected' : ''}${s.markedForDeletion ? ' marked' : ''}`}
-              style={{ top: `${idx * ROW_HEIGHT}px`, height: `${ROW_HEIGHT}px` }}
-              onClick={() => props.onSelect(s.uid)}
-              onDblClick={() => props.onOpen(s.uid)}
-              data-uid={s.uid}
-            >
-              <div class="line1">
-                <span class="from">{who}</span>
-                <span class="date">{formatDate(s.date, lang)}</span>
-              </div>
-              <div class="line2">
-                <span class="subject">{s.subject || t('noSubject')}</span>
-                <span class="meta">
-                  {s.attachmentHint && (
-                    <span class="icon" role="img" aria-label={t('hasAttachments')} title={t('hasAttachments')}>
-                      📎
-                    </span>
-                  )}
-                  {s.downloaded && (
-                    <span class="icon" role="img" aria-label={t('stored')} title={t('stored')}>
-                      ✓
-                    </span>
-                  )}
-                  {s.markedForDeletion && (
-                    <span class="icon" role="img" aria-label={t('markedDelete')} title={t('markedDelete')}>
-                      🗑
-                    </span>
-                  )}
-                  <span class="size">{formatSize(s.size)}</span>
-                </span>
-              </div>
-            </div>
-          );
-        })}
+        {rows.map((s, i) => (
+          <Row key={s.uid} s={s} idx={first + i} total={total} selected={s.uid === props.selected} lang={lang} onSelect={onSelect} onOpen={onOpen} />
+        ))}
       </div>
     </div>
   );
 }
+
+type RowProps = {
+  s: Summary;
+  idx: number;
+  total: number;
+  selected: boolean;
+  lang: Lang;
+  onSelect: (uid: string) => void;
+  onOpen: (uid: string) => void;
+};
+
+/**
+ * One row. Memoized: a notice about other messages (a bulk download sends
+ * many) leaves the rows in view as they are; only a row whose summary object,
+ * position or selection changed renders again. Formatting dates was most of
+ * the page's CPU during a download before (bench/web/profile.sh).
+ */
+const Row = memo(function Row({ s, idx, total, selected: sel, lang, onSelect, onOpen }: RowProps) {
+  const { t } = useI18n();
+  const who = s.fromName || s.fromAddress;
+  return (
+    <div
+      id={`msg-${cssId(s.uid)}`}
+      role="option"
+      aria-selected={sel}
+      aria-posinset={idx + 1}
+      aria-setsize={total}
+      class={`row${sel ? ' selected' : ''}${s.markedForDeletion ? ' marked' : ''}`}
+      style={{ top: `${idx * ROW_HEIGHT}px`, height: `${ROW_HEIGHT}px` }}
+      onClick={() => onSelect(s.uid)}
+      onDblClick={() => onOpen(s.uid)}
+      data-uid={s.uid}
+    >
+      <div class="line1">
+        <span class="from">{who}</span>
+        <span class="date">{formatDate(s.date, lang)}</span>
+      </div>
+      <div class="line2">
+        <span class="subject">{s.subject || t('noSubject')}</span>
+        <span class="meta">
+          {s.attachmentHint && (
+            <span class="icon" role="img" aria-label={t('hasAttachments')} title={t('hasAttachments')}>
+              📎
+            </span>
+          )}
+          {s.downloaded && (
+            <span class="icon" role="img" aria-label={t('stored')} title={t('stored')}>
+              ✓
+            </span>
+          )}
+          {s.markedForDeletion && (
+            <span class="icon" role="img" aria-label={t('markedDelete')} title={t('markedDelete')}>
+              🗑
+            </span>
+          )}
+          <span class="size">{formatSize(s.size)}</span>
+        </span>
+      </div>
+    </div>
+  );
+}, (a, b) => a.s === b.s && a.idx === b.idx && a.total === b.total && a.selected === b.selected && a.lang === b.lang);
 
 /** UIDLs are 1-70 printable characters (RFC 1939 §7); make an id of them. */
 export function cssId(uid: string): string {

@@ -16,6 +16,7 @@ import { accountIdOf } from '../protocol/messages';
 import { createSession } from './codec';
 import { Pop3Connection } from './connection';
 import { loginError } from './errors';
+import { NoticeCoalescer } from './coalesce';
 import { dueForDeletion } from './policy';
 import { parseMessage, summarize } from './parse';
 import type { MailStore } from './store';
@@ -300,21 +301,31 @@ export class Mailbox {
     if (!conn || policy.kind === 'leave' || !this.accountId) return;
     const accountId = this.accountId;
     if (policy.kind === 'after-download') {
-      const missing: string[] = [];
-      for (const [uid] of this.onServer) if (!(await this.store.hasRaw(accountId, uid))) missing.push(uid);
-      await this.downloadAll(missing);
+      // One request for every stored key (one per message cost a round trip
+      // to IndexedDB each, 2,000 in a row before the download could start).
+      const stored = await this.store.rawUids(accountId);
+      await this.downloadAll([...this.onServer.keys()].filter((uid) => !stored.has(uid)));
     }
     await this.store.makeDurable(accountId);
+    // Read after the durable write: only bytes committed before it count.
+    const stored = await this.store.rawUids(accountId);
     const now = Date.now();
+    const due: { uid: string; n: number }[] = [];
     for (const s of await this.store.summaries(accountId)) {
       const m = this.onServer.get(s.uid);
       if (!m || this.policyMarked.has(s.uid) || this.userMarked.has(s.uid)) continue;
       // `downloaded` is set in the same IndexedDB transaction that stored
       // the bytes; check the bytes themselves too before deleting.
-      if (!dueForDeletion(s, policy, now) || !(await this.store.hasRaw(accountId, s.uid))) continue;
-      const r = await conn.dele(m.n);
-      if (r.ok) this.policyMarked.add(s.uid);
+      if (!dueForDeletion(s, policy, now) || !stored.has(s.uid)) continue;
+      due.push({ uid: s.uid, n: m.n });
     }
+    // Queued together so the codec pipelines them (RFC 2449 §6.6).
+    await Promise.all(
+      due.map(async ({ uid, n }) => {
+        const r = await conn.dele(n);
+        if (r.ok) this.policyMarked.add(uid);
+      }),
+    );
   }
 
   /**
@@ -333,6 +344,7 @@ export class Mailbox {
     let pending: { uid: string; bytes: Uint8Array }[] = [];
     let pendingBytes = 0;
     let writing: Promise<void> = Promise.resolve();
+    const notices = new NoticeCoalescer(accountId, this.post);
     const commit = (): Promise<void> => {
       writing = writing.then(async () => {
         const batch = pending;
@@ -341,8 +353,7 @@ export class Mailbox {
         if (!batch.length) return;
         const updated = await this.store.putRawMany(accountId, batch);
         done += batch.length;
-        this.post({ type: 'progress', what: 'message', done, total });
-        this.post({ type: 'summaries', accountId, summaries: updated, removed: [] });
+        notices.add(updated, { type: 'progress', what: 'message', done, total });
       });
       return writing;
     };
@@ -370,6 +381,7 @@ export class Mailbox {
       if (e instanceof Failure) throw e;
       throw new Failure({ ...(e as WorkerError), kept: await this.keptCount() });
     } finally {
+      notices.flush();
       if (this.conn) this.phase(this.listing ? 'listing' : 'ready');
     }
   }

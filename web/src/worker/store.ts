@@ -49,6 +49,16 @@ interface MailDB extends DBSchema {
 
 export const DB_NAME = 'pop3ws-mail';
 
+/**
+ * The bytes as an ArrayBuffer of their own. Bodies from the connection
+ * already are (copied once out of WASM memory), so they are stored without
+ * another copy; a view into a larger buffer is copied.
+ */
+export function ownBuffer(bytes: Uint8Array): ArrayBuffer {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) return bytes.buffer;
+  return bytes.slice().buffer as ArrayBuffer;
+}
+
 export class MailStore {
   private constructor(private readonly db: IDBPDatabase<MailDB>) {}
 
@@ -124,27 +134,31 @@ export class MailStore {
     const sums = tx.objectStore('summaries');
     const now = Date.now();
     const updated: Summary[] = [];
-    for (const { uid, bytes } of items) {
-      void raw.put({ accountId, uid, bytes: bytes.slice().buffer as ArrayBuffer, size: bytes.length, storedAt: now });
+    // Requests are queued without waiting for each other: a transaction runs
+    // them in order anyway, and awaiting each get cost a turn of the event loop.
+    const flagged = items.map(async ({ uid, bytes }) => {
+      void raw.put({ accountId, uid, bytes: ownBuffer(bytes), size: bytes.length, storedAt: now });
       const s = await sums.get([accountId, uid]);
       if (s) {
         const d = { ...s, downloaded: true };
         void sums.put(d);
         updated.push(d);
       }
-    }
-    await tx.done;
+    });
+    await Promise.all([...flagged, tx.done]);
     return updated;
+  }
+
+  /** The uids of every stored message of the account, in one request. */
+  async rawUids(accountId: string): Promise<Set<string>> {
+    const keys = await this.db.getAllKeysFromIndex('raw', 'byAccount', accountId);
+    return new Set(keys.map((k) => k[1]));
   }
 
   async getRaw(accountId: string, uid: string): Promise<Uint8Array | null> {
     const r = await this.db.get('raw', [accountId, uid]);
     if (!r) return null;
     return new Uint8Array(r.bytes);
-  }
-
-  async hasRaw(accountId: string, uid: string): Promise<boolean> {
-    return (await this.db.getKey('raw', [accountId, uid])) !== undefined;
   }
 
   /** Forgets messages the server no longer has (or that we deleted). */
