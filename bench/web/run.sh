@@ -6,7 +6,9 @@
 # binary (POP3WS_PROXY_BIN, default build/debug/proxy/pop3ws-proxy; the
 # release build is the fair one). Not part of the test command.
 #   POP3WS_PROXY_BIN=build/release/proxy/pop3ws-proxy bash bench/web/run.sh
+# An argument names another test of bench/web (profile.sh passes "profile").
 set -euo pipefail
+name=${1:-browser_vs_mpop}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 out="$repo/web/.bench-build"
 rm -rf "$out"
@@ -17,6 +19,6 @@ rm -rf "$out"
   require("esbuild").buildSync({
     entryPoints: [process.argv[1]], outfile: process.argv[2], bundle: true,
     platform: "node", format: "esm", target: "node20", packages: "external", logLevel: "warning",
-  });' "$repo/bench/web/browser_vs_mpop.test.ts" "$out/bench/browser_vs_mpop.test.mjs")
+  });' "$repo/bench/web/$name.test.ts" "$out/bench/$name.test.mjs")
 cd "$repo/web"
-exec node --test --test-concurrency=1 "$out/bench/browser_vs_mpop.test.mjs"
+exec node --test --test-concurrency=1 "$out/bench/$name.test.mjs"
