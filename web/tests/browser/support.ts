@@ -18,6 +18,9 @@ mkdirSync(RESULTS, { recursive: true });
 
 export const CHROMIUM = process.env.POP3WS_CHROMIUM ?? '/usr/bin/chromium';
 
+/** The built web app the proxy serves (`vite build`); another build with POP3WS_WEB_ROOT. */
+export const WEB_ROOT = resolve(process.env.POP3WS_WEB_ROOT ?? join(WEB, 'dist'));
+
 /** Headless Chromium as root on a machine without network (see README). */
 export const CHROMIUM_ARGS = [
   '--headless',
@@ -146,7 +149,7 @@ export async function startRelay(targetPort: number, rateBytesPerSecond: number)
 }
 
 /**
- * pop3ws-proxy serving web/dist, with the Dovecot as target "demo", the same
+ * pop3ws-proxy serving WEB_ROOT (web/dist), with the Dovecot as target "demo", the same
  * Dovecot behind an untrusted CA as "wrong-ca", and, given a relay port, the
  * same Dovecot through that relay as "slow".
  */
@@ -166,7 +169,7 @@ export async function startProxy(
       `listen = ["127.0.0.1:${p}"]`,
       `allowed_origins = ["${url}"]`,
       '[http]',
-      `web_root = ${JSON.stringify(join(WEB, 'dist'))}`,
+      `web_root = ${JSON.stringify(WEB_ROOT)}`,
       '[[targets]]',
       'name = "demo"',
       'label = "Demo mailbox (private Dovecot)"',
