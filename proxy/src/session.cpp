@@ -292,6 +292,19 @@ void Session::on_upstream_read(const error_code& ec, const char* data, std::size
     bytes_down_ += n;
     ctx_.metrics.bytes_to_client.fetch_add(n, std::memory_order_relaxed);
     codec_->send_binary(data, n);
+  } else if (upstream_fin_sent_) {
+    // The page is gone and the server already has everything it sent (a
+    // QUIT included) and our FIN, yet it still sends: a reply nobody will
+    // read, which can be endless (a RETR of a large message). Draining it
+    // until the server's own FIN would keep both ends busy until the close
+    // timeout; end the connection now. No mail is lost by it: a server that
+    // has not taken a QUIT does not enter the UPDATE state (RFC 1939 §6), so
+    // at worst deletions the page asked for without waiting for the answer
+    // are not made.
+    upstream_->close();
+    upstream_read_done_ = true;
+    maybe_finish();
+    return;
   }
   do_upstream_read();
 }

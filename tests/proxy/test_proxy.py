@@ -724,3 +724,59 @@ def test_server_side_gets_close_notify(tmp_path):
         t.join(20)
     srv.close()
     assert outcome == ["close_notify"], outcome
+
+
+def test_abandoned_reply_ends_the_server_connection_promptly(tmp_path):
+    """A page that closes its WebSocket in the middle of an endless reply:
+    the mail server's connection ends within a second, rather than the proxy
+    reading (and throwing away) what the server still sends until the close
+    timeout. The server here sends without end after RETR and notes when its
+    sending fails."""
+    import ssl
+    import threading
+    from pop3ws_harness.tlsgen import make_tls_files
+    tls = make_tls_files(str(tmp_path / "tls"))
+    sctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    sctx.load_cert_chain(tls.cert_file, tls.key_file)
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen()
+    ended = []
+
+    def serve():
+        conn, _ = srv.accept()
+        try:
+            s = sctx.wrap_socket(conn, server_side=True)
+            s.settimeout(30)
+            s.sendall(b"+OK endless test ready\r\n")
+            assert s.recv(4096).startswith(b"RETR")
+            s.sendall(b"+OK endless\r\n")
+            chunk = (b"y" * 78 + b"\r\n") * 200
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                s.sendall(chunk)
+            ended.append(("still open", None))
+        except (OSError, ssl.SSLError) as e:
+            ended.append((type(e).__name__, time.monotonic()))
+        finally:
+            conn.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    cfg = target_toml("endless", "127.0.0.1", srv.getsockname()[1], ca_file=tls.ca_file, server_name="localhost",
+                      allow_private=True)
+    # The default close timeout (5 s) is what bounded the old draining.
+    with Proxy(cfg, limits={"close_timeout_ms": 5000}) as p:
+        async def go():
+            c = await WsPop3.connect(p.url("/pop3/endless"))
+            assert (await c.line()).startswith(b"+OK")
+            await c.ws.send(b"RETR 1\r\n")
+            assert (await c.line()).startswith(b"+OK")
+            await c._fill(20)  # the reply is flowing
+            await c.close()
+            return time.monotonic()
+        page_closed = run(go())
+        t.join(20)
+    srv.close()
+    assert ended and ended[0][1] is not None, ended
+    assert ended[0][1] - page_closed < 1.0, (ended, ended[0][1] - page_closed)
