@@ -15,13 +15,19 @@ paths, not the client, differ. It measures:
   - round-trip latency of NOOP after login to Dovecot, p50 and p99;
   - memory per idle WebSocket session: proxy RSS growth divided by the
     number of sessions, each session connected through TLS to a greeting-only
-    TLS server (Dovecot's own limits would cap the session count). This part
-    uses a small asyncio client: it measures the relay's memory, not speed.
+    TLS server (a process of its own; Dovecot's own limits would cap the
+    session count). This part uses a small asyncio client: it measures the
+    relay's memory, not speed. A proxy holds two descriptors per session;
+    a count that one process may not hold under the descriptor limit is
+    spread over several proxies (the client takes them in turn, as nginx
+    does in front of several), the RSS growth summed over them, and the
+    largest count one process can hold is measured as well.
 
 websockify runs with --ssl-target towards Dovecot (it does not verify the
 server certificate; pop3ws-proxy does), and it forks a process per
 connection, so its memory is the sum of its processes' proportional set size
-(PSS) at a smaller session count.
+(PSS), at a smaller session count (about 5 MB per session: 10,000 would not
+fit in the machine's memory).
 """
 
 import argparse
@@ -192,15 +198,45 @@ async def greeting_server(ctx, port):
     return await asyncio.start_server(handle, "127.0.0.1", port, ssl=ctx, backlog=4096)
 
 
-async def open_idle_sessions(port, path, n):
-    """n WebSocket sessions that received the greeting and then sit idle."""
+def serve_greetings(port, cert_file, key_file):
+    """The greeting-only TLS server, run as a process of its own
+    (--greeting-server): its 10,000 descriptors then do not count against
+    the client's."""
+    raise_nofile_limit()
+    sctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    sctx.load_cert_chain(cert_file, key_file)
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(greeting_server(sctx, port))
+    loop.run_forever()
+
+
+def start_greeting_server(tls):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--greeting-server", str(port),
+                             tls.cert_file, tls.key_file])
+    wait_port(port, proc, "greeting server")
+    return proc, port
+
+
+def raise_nofile_limit():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (200000, 200000))
+    except (ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+async def open_idle_sessions(ports, path, n):
+    """n WebSocket sessions that received the greeting and then sit idle,
+    spread over the relays listening on `ports` in turn."""
     key = base64.b64encode(os.urandom(16)).decode()
     req = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
            "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: binary\r\n\r\n"
            % (path, key)).encode()
     sem = asyncio.Semaphore(200)
 
-    async def one():
+    async def one(port):
         async with sem:
             reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 16)
             writer.write(req)
@@ -211,15 +247,19 @@ async def open_idle_sessions(port, path, n):
                     raise EOFError(data[:200])
                 data += chunk
             return reader, writer
-    return await asyncio.gather(*(one() for _ in range(n)))
+    return await asyncio.gather(*(one(ports[i % len(ports)]) for i in range(n)))
 
 
-def idle_memory(relay_proc, relay_port, path, n, measure):
+def idle_memory(relay_procs, relay_ports, path, n, measure):
+    """Growth of the relays' memory (summed over the processes) per session."""
+    def total():
+        return sum(measure(p.pid) for p in relay_procs)
+
     async def run():
-        base = measure(relay_proc.pid)
-        conns = await open_idle_sessions(relay_port, path, n)
+        base = total()
+        conns = await open_idle_sessions(relay_ports, path, n)
         await asyncio.sleep(2)
-        after = measure(relay_proc.pid)
+        after = total()
         for _, w in conns:
             w.close()
         await asyncio.sleep(1)
@@ -296,19 +336,24 @@ def main():
     ap.add_argument("--synthetic-mb", type=int, default=1000, help="RETR size from the stand-in server (0: skip)")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--noops", type=int, default=20000)
-    # 10,000 sessions need 20,000 descriptors in the proxy alone, the hard
-    # limit of the reference machine: 9,000 by default.
-    ap.add_argument("--sessions", default="1000,9000", help="idle session counts for pop3ws-proxy (empty: skip)")
-    ap.add_argument("--websockify-sessions", type=int, default=200)
+    # A proxy holds two descriptors per session (page and server). Where one
+    # process may not hold that many (the reference machine's hard limit is
+    # 20,000), a count is spread over several proxies, as nginx spreads
+    # sessions in front of several (docs/self-hosting.md), and the largest
+    # count one process can hold is measured too.
+    ap.add_argument("--sessions", default="1000,10000", help="idle session counts for pop3ws-proxy (empty: skip)")
+    # websockify forks a Python process per connection (about 5 MB each):
+    # 10,000 would need some 50 GB.
+    ap.add_argument("--websockify-sessions", type=int, default=1000)
+    ap.add_argument("--greeting-server", nargs=3, metavar=("PORT", "CERT", "KEY"), help=argparse.SUPPRESS)
     ap.add_argument("--json", help="write the results here too")
     args = ap.parse_args()
+    if args.greeting_server:
+        port, cert, key = args.greeting_server
+        return serve_greetings(int(port), cert, key)
     if not args.proxy_bin or not args.client_bin:
         ap.error("--proxy-bin and --client-bin are required (use a release build)")
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    try:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (200000, 200000))
-    except (ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    nofile = raise_nofile_limit()
     cb = args.client_bin
     results = {"size_mb": args.size_mb, "synthetic_mb": args.synthetic_mb}
     work = tempfile.mkdtemp(prefix="pop3ws-bench-")
@@ -360,37 +405,52 @@ def main():
             stop(proxy)
             stop(wsfy)
 
-    # Idle sessions against a greeting-only TLS server.
+    # Idle sessions against a greeting-only TLS server (a process of its
+    # own: the client here holds one descriptor per session, the server one).
     idle = {}
     counts = [int(x) for x in args.sessions.split(",") if x]
-    if counts or args.websockify_sessions:
+    # Two descriptors per session, and some for the proxy itself.
+    per_process = (nofile - 2000) // 2 // 1000 * 1000
+    runs = []
+    for n in counts:
+        if n > per_process:
+            if per_process not in counts and per_process not in [r[0] for r in runs]:
+                runs.append((per_process, 1))
+            runs.append((n, -(-n // per_process)))
+        else:
+            runs.append((n, 1))
+    if runs or args.websockify_sessions:
         tls = make_tls_files(os.path.join(work, "tls"))
-        sctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        sctx.load_cert_chain(tls.cert_file, tls.key_file)
-        gport = free_port()
+        greeter, gport = start_greeting_server(tls)
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
-        server = loop.run_until_complete(greeting_server(sctx, gport))
         targets = ('[[targets]]\nname = "idle"\nhost = "127.0.0.1"\nport = %d\nca_file = "%s"\n'
                    'server_name = "localhost"\nallow_private = true\n' % (gport, tls.ca_file))
-        for n in counts:
-            proxy, pport = start_proxy(args.proxy_bin, targets, work, "idle_timeout_ms = 3600000\n")
-            try:
-                per = loop.run_until_complete(idle_memory(proxy, pport, "/pop3/idle", n, rss_kb)())
-            finally:
-                stop(proxy)
-            idle["pop3ws-proxy@%d" % n] = round(per, 1)
-            print("pop3ws-proxy  %6d idle sessions: %6.1f KB RSS per session" % (n, per), flush=True)
-        if args.websockify_sessions:
-            wsfy, wport = start_websockify(gport)
-            try:
-                n = args.websockify_sessions
-                per = loop.run_until_complete(idle_memory(wsfy, wport, "/", n, tree_pss_kb)())
-            finally:
-                stop(wsfy)
-            idle["websockify@%d" % n] = round(per, 1)
-            print("websockify    %6d idle sessions: %6.1f KB PSS per session" % (n, per), flush=True)
-        server.close()
+        try:
+            for n, procs in runs:
+                started = [start_proxy(args.proxy_bin, targets, work, "idle_timeout_ms = 3600000\n")
+                           for _ in range(procs)]
+                try:
+                    per = loop.run_until_complete(idle_memory([p for p, _ in started], [port for _, port in started],
+                                                              "/pop3/idle", n, rss_kb)())
+                finally:
+                    for p, _ in started:
+                        stop(p)
+                key = "pop3ws-proxy@%d" % n + (" (%d processes)" % procs if procs > 1 else "")
+                idle[key] = round(per, 1)
+                print("pop3ws-proxy  %6d idle sessions%s: %6.1f KB RSS per session"
+                      % (n, " over %d processes" % procs if procs > 1 else "", per), flush=True)
+            if args.websockify_sessions:
+                wsfy, wport = start_websockify(gport)
+                try:
+                    n = args.websockify_sessions
+                    per = loop.run_until_complete(idle_memory([wsfy], [wport], "/", n, tree_pss_kb)())
+                finally:
+                    stop(wsfy)
+                idle["websockify@%d" % n] = round(per, 1)
+                print("websockify    %6d idle sessions: %6.1f KB PSS per session" % (n, per), flush=True)
+        finally:
+            stop(greeter)
     results["idle_KB_per_session"] = idle
 
     ratios = {}
@@ -399,8 +459,9 @@ def main():
             r = results[kind]
             ratios[kind + "_throughput_vs_websockify"] = round(
                 r["pop3ws-proxy"]["best_MBps"] / r["websockify"]["best_MBps"], 2)
-            ratios[kind + "_relay_cpu_websockify_vs_pop3ws_proxy"] = round(
-                r["websockify"]["relay_cpu_s_per_GB"] / r["pop3ws-proxy"]["relay_cpu_s_per_GB"], 2)
+            if r["pop3ws-proxy"]["relay_cpu_s_per_GB"]:  # 0 when a tiny run took under a clock tick
+                ratios[kind + "_relay_cpu_websockify_vs_pop3ws_proxy"] = round(
+                    r["websockify"]["relay_cpu_s_per_GB"] / r["pop3ws-proxy"]["relay_cpu_s_per_GB"], 2)
             ratios[kind + "_proxy_vs_direct"] = round(r["pop3ws-proxy"]["best_MBps"] / r["direct"]["best_MBps"], 2)
     if "noop" in results:
         n = results["noop"]
