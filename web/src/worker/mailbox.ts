@@ -29,8 +29,16 @@ const TOP_WINDOW = 48;
 const TRANSCRIPT_INTERVAL_MS = 250;
 // The page keeps 2,000 lines; more waiting than that is never shown.
 const MAX_TRANSCRIPT_BACKLOG = 2000;
-// RETRs in flight while downloading everything ("delete after download").
-const DOWNLOAD_WINDOW = 16;
+// RETRs in flight while downloading everything ("delete after download"):
+// the codec's own pipeline window (Settings::pipeline_window). Replies come
+// one after another (RFC 1939 §3), so a deeper window costs no memory, only
+// queued commands.
+const DOWNLOAD_WINDOW = 32;
+// A write to IndexedDB starts once this much is waiting, or WRITE_DELAY_MS
+// after the first message waits: fewer, larger transactions cost the
+// browser less than one per handful of messages (bench/web/profile.sh).
+const WRITE_BATCH_BYTES = 1024 * 1024;
+const WRITE_DELAY_MS = 25;
 // Downloaded bytes waiting for IndexedDB before the download lanes pause.
 const DOWNLOAD_BACKLOG_BYTES = 16 * 1024 * 1024;
 
@@ -345,8 +353,14 @@ export class Mailbox {
     let pendingBytes = 0;
     let writing: Promise<void> = Promise.resolve();
     const notices = new NoticeCoalescer(accountId, this.post);
+    // One write waits in the chain at most: it takes everything pending
+    // when it starts, so queuing more would only make small batches.
+    let queued = false;
     const commit = (): Promise<void> => {
+      if (queued) return writing;
+      queued = true;
       writing = writing.then(async () => {
+        queued = false;
         const batch = pending;
         pending = [];
         pendingBytes = 0;
@@ -367,7 +381,8 @@ export class Mailbox {
         if (!r.ok) continue;
         pending.push({ uid, bytes: r.bytes });
         pendingBytes += r.bytes.length;
-        if (pending.length === 1) void commit();
+        if (pendingBytes >= WRITE_BATCH_BYTES) void commit();
+        else if (pending.length === 1) setTimeout(() => void commit(), WRITE_DELAY_MS);
         // Lanes wait for the writer only when much is waiting: waiting
         // empties the pipeline, so it must be the exception.
         if (pendingBytes >= DOWNLOAD_BACKLOG_BYTES) await commit();
