@@ -334,6 +334,7 @@ test('delete after download loses and duplicates nothing under relay faults, pro
     pointKills: 0,
     proxyKills: 0,
     proxyKillErrorsShown: 0,
+    held: 0,
     signOuts: 0,
   };
   // Where each kill at a point landed, by victim and point: a session may
@@ -428,6 +429,7 @@ test('delete after download loses and duplicates nothing under relay faults, pro
       if (victim !== 'chromium' || sessionsAtKill < 0) throw e;
     }
     strike();
+    if (wire.heldAt) counts.held++;
     const where = wire.heldAt ?? (sessionsAtKill === 0 ? 'no session' : `not reached (last sent ${wire.last || 'nothing'})`);
     const tally = landed[victim] as Record<string, number>;
     tally[`${point}: ${where}`] = (tally[`${point}: ${where}`] ?? 0) + 1;
@@ -524,9 +526,9 @@ test('delete after download loses and duplicates nothing under relay faults, pro
     `web no-message-lost: ${counts.runs} runs in ${counts.cycles} cycles (${counts.completed} emptied the server, ${st.delivered.length} messages), ` +
       `seed ${SEED}, ${Math.round((Date.now() - started) / 1000)} s\n` +
       `  link faults: ${faults} injected in ${st.connections} relay connections ${JSON.stringify(st.faults)}\n` +
-      `  proxy kills: ${counts.proxyKills} (then an error shown ${counts.proxyKillErrorsShown} times), point: where it landed ${JSON.stringify(landed.proxy)}\n` +
+      `  proxy kills: ${counts.proxyKills} (then an error shown ${counts.proxyKillErrorsShown} times), point: where ${JSON.stringify(landed.proxy)}\n` +
       `  client kills: ${clientKills} (${counts.reloads} reloads, ${counts.closes} browser closes, ${counts.kills} Chromium kills at random moments, ` +
-      `${counts.pointKills} at points ${JSON.stringify(landed.chromium)})\n` +
+      `${counts.pointKills} at points ${JSON.stringify(landed.chromium)}); ${counts.held} kills came with the session held at its point\n` +
       `  sign-outs: ${counts.signOuts} (sessions settled: ${JSON.stringify(settled)})\n` +
       `  messages checked: ${counts.checks} (every delivered message after every run), lost 0, duplicated 0`,
   );
@@ -535,5 +537,6 @@ test('delete after download loses and duplicates nothing under relay faults, pro
   assert.ok(faults >= counts.runs / 4, 'the relay injected too few faults');
   assert.ok(counts.proxyKills >= counts.runs / 10, 'too few proxy kills');
   assert.ok(counts.proxyKillErrorsShown > 0, 'no proxy kill landed in a live session');
+  assert.ok(counts.held >= (counts.proxyKills + counts.pointKills) / 3, 'the gate held too few sessions at their kill point');
   assert.doesNotMatch(proxy.proc.output(), SANITIZER_REPORT, 'pop3ws-proxy reported a sanitizer error');
 });
