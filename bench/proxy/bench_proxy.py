@@ -26,8 +26,9 @@ paths, not the client, differ. It measures:
 websockify runs with --ssl-target towards Dovecot (it does not verify the
 server certificate; pop3ws-proxy does), and it forks a process per
 connection, so its memory is the sum of its processes' proportional set size
-(PSS), at a smaller session count (about 5 MB per session: 10,000 would not
-fit in the machine's memory).
+(PSS), at a smaller session count: about 5 MB per session (10,000 would
+not fit in the machine's memory), and its select() loop drops connections
+once descriptors pass 1,023, which happens before 1,000 sessions.
 """
 
 import argparse
@@ -227,14 +228,14 @@ def raise_nofile_limit():
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-async def open_idle_sessions(ports, path, n):
+async def open_idle_sessions(ports, path, n, concurrency):
     """n WebSocket sessions that received the greeting and then sit idle,
     spread over the relays listening on `ports` in turn."""
     key = base64.b64encode(os.urandom(16)).decode()
     req = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
            "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: binary\r\n\r\n"
            % (path, key)).encode()
-    sem = asyncio.Semaphore(200)
+    sem = asyncio.Semaphore(concurrency)
 
     async def one(port):
         async with sem:
@@ -250,14 +251,14 @@ async def open_idle_sessions(ports, path, n):
     return await asyncio.gather(*(one(ports[i % len(ports)]) for i in range(n)))
 
 
-def idle_memory(relay_procs, relay_ports, path, n, measure):
+def idle_memory(relay_procs, relay_ports, path, n, measure, concurrency=200):
     """Growth of the relays' memory (summed over the processes) per session."""
     def total():
         return sum(measure(p.pid) for p in relay_procs)
 
     async def run():
         base = total()
-        conns = await open_idle_sessions(relay_ports, path, n)
+        conns = await open_idle_sessions(relay_ports, path, n, concurrency)
         await asyncio.sleep(2)
         after = total()
         for _, w in conns:
@@ -343,8 +344,10 @@ def main():
     # count one process can hold is measured too.
     ap.add_argument("--sessions", default="1000,10000", help="idle session counts for pop3ws-proxy (empty: skip)")
     # websockify forks a Python process per connection (about 5 MB each):
-    # 10,000 would need some 50 GB.
-    ap.add_argument("--websockify-sessions", type=int, default=1000)
+    # 10,000 would need some 50 GB. Its processes wait with select(), so
+    # descriptors above 1,023 make it drop connections ("filedescriptor out
+    # of range in select()"): at 1,000 sessions some already fail.
+    ap.add_argument("--websockify-sessions", type=int, default=500)
     ap.add_argument("--greeting-server", nargs=3, metavar=("PORT", "CERT", "KEY"), help=argparse.SUPPRESS)
     ap.add_argument("--json", help="write the results here too")
     args = ap.parse_args()
@@ -444,7 +447,9 @@ def main():
                 wsfy, wport = start_websockify(gport)
                 try:
                     n = args.websockify_sessions
-                    per = loop.run_until_complete(idle_memory([wsfy], [wport], "/", n, tree_pss_kb)())
+                    # websockify forks a process per connection: fewer
+                    # connections in flight at once, or it resets some.
+                    per = loop.run_until_complete(idle_memory([wsfy], [wport], "/", n, tree_pss_kb, 10)())
                 finally:
                     stop(wsfy)
                 idle["websockify@%d" % n] = round(per, 1)
