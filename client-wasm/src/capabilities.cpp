@@ -18,7 +18,7 @@ const std::vector<std::string_view>& known_capabilities() {
   return names;
 }
 
-void apply_capability_line(std::string_view line, Capabilities& caps) {
+void apply_capability_line(std::string_view line, Capabilities& caps, std::size_t max_sasl_mechanisms) {
   line = text::trim(line);
   std::string_view rest = line;
   const std::string keyword = text::upper(text::next_token(rest));
@@ -39,7 +39,7 @@ void apply_capability_line(std::string_view line, Capabilities& caps) {
       if (text::iequals(text::next_token(args), "USER")) caps.utf8_user = true;
   } else if (keyword == "SASL") {
     std::string_view args = rest;
-    while (true) {
+    while (caps.sasl.size() < max_sasl_mechanisms) {
       const std::string_view mech = text::next_token(args);
       if (mech.empty()) break;
       std::string name = text::upper(mech);

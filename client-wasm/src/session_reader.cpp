@@ -388,7 +388,7 @@ Event Session::Impl::read_listing() {
                                          std::to_string(settings.max_capabilities) + " lines");
         return NeedData{};
       }
-      apply_capability_line(content, next_caps);
+      apply_capability_line(content, next_caps, settings.max_sasl_mechanisms);
       return read_listing();
     case Command::List: {
       std::string_view t = content;

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "pop3ws/settings.hpp"
+
 namespace pop3ws {
 
 struct Capabilities {
@@ -37,6 +39,8 @@ const std::vector<std::string_view>& known_capabilities();
 
 // Applies one CAPA line (without line end) to `caps`. Unknown lines are kept
 // in `other`; nothing here fails: RFC 2449 §6 lets servers add capabilities.
-void apply_capability_line(std::string_view line, Capabilities& caps);
+// SASL names beyond `max_sasl_mechanisms` in all are ignored (see Settings).
+void apply_capability_line(std::string_view line, Capabilities& caps,
+                           std::size_t max_sasl_mechanisms = Settings{}.max_sasl_mechanisms);
 
 }  // namespace pop3ws

@@ -32,6 +32,12 @@ struct Settings {
   std::size_t max_argument = 255;
   // CAPA lines kept per response (a hostile server could send millions).
   std::size_t max_capabilities = 256;
+  // SASL mechanism names kept from CAPA; further names are ignored. RFC 5034
+  // §6 lists them on one line and the IANA registry holds a few dozen, while
+  // a hostile server could send thousands per line: each new name is checked
+  // against the kept ones, so without this bound 2 MiB of CAPA lines cost over
+  // a minute of CPU.
+  std::size_t max_sasl_mechanisms = 64;
   // SCRAM iteration count accepted from the server (RFC 7677 §4 recommends at
   // least 4096; more than this is treated as a denial-of-service attempt).
   std::uint32_t max_scram_iterations = 1000000;

@@ -15,7 +15,7 @@
 // - a CAPA line with a known keyword sets its typed field (and nothing lands
 //   in `other`); an unknown one lands in `other` as sent (trimmed) and
 //   changes nothing else; SASL names are the upper-cased tokens, without
-//   duplicates; nothing parsed is longer than the input;
+//   duplicates, up to the named limit; nothing parsed is longer than the input;
 // - a Session given the same lines as a CAPA response reports the same
 //   capabilities, or refuses past its named line limit.
 #include <algorithm>
@@ -31,7 +31,10 @@ using namespace pop3ws;
 
 namespace {
 
-constexpr std::size_t kMaxCapabilities = 32;  // Settings::max_capabilities here, reachable by the fuzzer
+// Settings::max_capabilities and max_sasl_mechanisms here: small enough for
+// the fuzzer to reach.
+constexpr std::size_t kMaxCapabilities = 32;
+constexpr std::size_t kMaxSasl = 8;
 
 bool contains(std::string_view hay, std::string_view needle) {
   return hay.find(needle) != std::string_view::npos;
@@ -105,7 +108,7 @@ void check_code_round_trip(std::string_view bytes) {
 
 void check_capability_line(std::string_view line) {
   Capabilities caps;
-  apply_capability_line(line, caps);
+  apply_capability_line(line, caps, kMaxSasl);
   const std::string_view trimmed = text::trim(line);
   std::string_view rest = trimmed;
   const std::string keyword = text::upper(text::next_token(rest));
@@ -151,10 +154,12 @@ void check_capability_line(std::string_view line) {
     FUZZ_CHECK(caps.utf8_user == (std::find(tokens.begin(), tokens.end(), "USER") != tokens.end()));
   }
   if (keyword == "SASL") {
-    // RFC 5034 §6: the mechanism names, once each, in the order sent.
+    // RFC 5034 §6: the mechanism names, once each, in the order sent, up to
+    // the limit.
     std::vector<std::string> unique;
     for (const auto& t : tokens)
-      if (std::find(unique.begin(), unique.end(), t) == unique.end()) unique.push_back(t);
+      if (unique.size() < kMaxSasl && std::find(unique.begin(), unique.end(), t) == unique.end())
+        unique.push_back(t);
     FUZZ_CHECK(caps.sasl == unique);
   } else {
     FUZZ_CHECK(caps.sasl.empty());
@@ -165,6 +170,7 @@ void check_capability_line(std::string_view line) {
 void check_session(const std::vector<std::string_view>& lines, const Capabilities& direct) {
   Settings settings;
   settings.max_capabilities = kMaxCapabilities;
+  settings.max_sasl_mechanisms = kMaxSasl;
   Session s(settings);
   (void)s.receive("+OK hi\r\n");
   while (!std::holds_alternative<NeedData>(s.next_event())) {}
@@ -214,9 +220,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_status_line(line);
     check_code_round_trip(line);
     check_capability_line(line);
-    apply_capability_line(line, all);
+    apply_capability_line(line, all, kMaxSasl);
   }
-  // Across lines: SASL names stay unique; nothing kept exceeds the input.
+  // Across lines: SASL names stay unique and within the limit; nothing kept
+  // exceeds the input.
+  FUZZ_CHECK(all.sasl.size() <= kMaxSasl);
   std::size_t kept = 0;
   for (std::size_t i = 0; i < all.sasl.size(); ++i) {
     kept += all.sasl[i].size();
