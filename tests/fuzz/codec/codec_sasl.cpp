@@ -29,8 +29,6 @@
 //   inside, answers are canonical base64, nothing is written after the AUTH
 //   reply, a password with a non-base64 character never appears in the output
 //   and never in the transcript.
-#include <array>
-#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -434,7 +432,7 @@ void run_session(AuthMethod method, const Credentials& cred, InitialResponse ir,
   Checker check(method, cred, settings.max_scram_iterations);
   const std::string_view secret = cred.secret;
   // A password with a character outside base64 cannot appear in base64 text.
-  const bool secret_visible = secret.find_first_not_of(
+  const bool secret_detectable = secret.find_first_not_of(
                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") !=
                               std::string_view::npos;
   std::string output;
@@ -530,7 +528,7 @@ void run_session(AuthMethod method, const Credentials& cred, InitialResponse ir,
   drain([](const Reply&) { FUZZ_CHECK(false); });
 
   if (s.state() == SessionState::Transaction) FUZZ_CHECK(check.succeeded() && !check.refused());
-  if (secret_visible) FUZZ_CHECK(!contains(output, secret));
+  if (secret_detectable) FUZZ_CHECK(!contains(output, secret));
   while (auto t = s.next_transcript_entry())
     if (t->direction == TranscriptEntry::Direction::Client) FUZZ_CHECK(!contains(t->text, secret));
 }
