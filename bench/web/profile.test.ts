@@ -62,8 +62,10 @@ export function summarizeProfile(p: Profile): { self: Map<string, number>; inclu
 
 function printProfile(label: string, p: Profile): void {
   const { self, inclusive, totalMs } = summarizeProfile(p);
-  const idle = (self.get('(idle) ') ?? 0) + (self.get('(program) ') ?? 0);
-  console.log(`# ${label}: ${totalMs.toFixed(0)} ms profiled, (idle)+(program) ${idle.toFixed(0)} ms, GC ${(self.get('(garbage collector) ') ?? 0).toFixed(0)} ms`);
+  const ms = (k: string) => (self.get(k) ?? 0).toFixed(0);
+  // (program) is the thread's native work outside JavaScript (structured
+  // clone, IPC, the event loop); (idle) is waiting.
+  console.log(`# ${label}: ${totalMs.toFixed(0)} ms profiled, (idle) ${ms('(idle) ')} ms, (program) ${ms('(program) ')} ms, GC ${ms('(garbage collector) ')} ms`);
   const top = (m: Map<string, number>) => [...m.entries()].filter(([k]) => !/^\((idle|program|root)\)/.test(k)).sort((a, b) => b[1] - a[1]).slice(0, TOP);
   console.log(`#   self time`);
   for (const [k, ms] of top(self)) console.log(`#     ${ms.toFixed(0).padStart(6)} ms  ${k}`);
