@@ -4,7 +4,7 @@
 // screenshots in web/test-results/.
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
@@ -216,6 +216,9 @@ export async function startProxy(
     ].join('\n'),
   );
   const proc = startProcess(proxyBinary(), ['-c', config]);
+  // The config is read at start; its folder goes with the process (the fault
+  // test starts a proxy per kill, hundreds in its long mode).
+  proc.child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   await waitFor('pop3ws-proxy', proc, async () => {
     try {
       const r = await fetch(`${url}/healthz`);
