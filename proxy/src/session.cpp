@@ -126,6 +126,9 @@ void Session::on_client_write(const error_code& ec) {
     return;
   }
   do_client_write();
+  // Nothing more to write: the transfer is over (during one, the next bytes
+  // are usually collected while a write is in flight, so this is rare).
+  if (to_client_.idle()) to_client_.release();
   do_upstream_read();
   maybe_end_client();
 }
@@ -337,6 +340,7 @@ void Session::on_upstream_write(const error_code& ec) {
   bytes_up_ += written;
   ctx_.metrics.bytes_to_upstream.fetch_add(written, std::memory_order_relaxed);
   do_upstream_write();
+  if (to_upstream_.idle()) to_upstream_.release();
   do_client_read();
   maybe_end_upstream();
 }

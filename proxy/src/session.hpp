@@ -52,6 +52,8 @@ class Session final : public std::enable_shared_from_this<Session>, private WsCo
   std::size_t queued_to_upstream() const { return to_upstream_.size(); }
   std::size_t peak_queued_to_client() const { return peak_to_client_; }
   std::size_t peak_queued_to_upstream() const { return peak_to_upstream_; }
+  // Bytes reserved by the four queue strings, used or not.
+  std::size_t queue_capacity() const { return to_client_.capacity() + to_upstream_.capacity(); }
   std::optional<CloseReason> close_reason() const { return reason_; }
 
  private:
@@ -61,7 +63,14 @@ class Session final : public std::enable_shared_from_this<Session>, private WsCo
     std::string pending, writing;
     bool busy = false;
     std::size_t size() const { return pending.size() + writing.size(); }
+    std::size_t capacity() const { return pending.capacity() + writing.capacity(); }
     bool idle() const { return !busy && pending.empty(); }
+    // Sessions spend most of their life idle between replies: an idle queue
+    // holds no memory, and grows again on demand with the next reply.
+    void release() {
+      std::string().swap(pending);
+      std::string().swap(writing);
+    }
   };
   enum class Phase { handshake, relay, closing, done };
 

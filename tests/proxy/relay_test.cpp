@@ -221,6 +221,31 @@ TEST_F(RelayTest, SlowPageStopsReadingTheServer) {
   EXPECT_EQ(got.find_first_not_of('x'), std::string::npos);
 }
 
+TEST_F(RelayTest, IdleSessionKeepsNoQueueMemory) {
+  open("/pop3/mail");
+  // A reply read by the page as it comes, one command the other way, then
+  // nothing: the queues go back to their empty strings. The server's pieces
+  // are smaller than a read chunk (4 KB here), as 16 KB TLS records are
+  // smaller than the default 64 KB: frames that a queue could keep.
+  const std::string block(3000, 'x');
+  std::size_t got = 0;
+  for (int i = 0; i < 64; ++i) {
+    server_sends(block);
+    run();
+    got += binary_payloads(frames()).size();
+  }
+  page_sends(test::client_frame(2, "NOOP\r\n"));
+  run();
+  EXPECT_EQ(read_server(), "NOOP\r\n");
+  run();
+  got += binary_payloads(frames()).size();
+  EXPECT_EQ(got, 64 * block.size());
+  EXPECT_EQ(session->queued_to_client(), 0u);
+  // Four empty strings: at most their in-object (short-string) storage.
+  const std::size_t empty = std::string().capacity();
+  EXPECT_LE(session->queue_capacity(), 4 * empty);
+}
+
 TEST_F(RelayTest, SlowServerStopsReadingThePage) {
   open("/pop3/mail");
   // The page sends 2 MB of commands; the server reads nothing.
