@@ -220,7 +220,7 @@ def start_greeting_server(tls):
 
 
 def raise_nofile_limit():
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     try:
         resource.setrlimit(resource.RLIMIT_NOFILE, (200000, 200000))
     except (ValueError, OSError):
@@ -413,7 +413,7 @@ def main():
     idle = {}
     counts = [int(x) for x in args.sessions.split(",") if x]
     # Two descriptors per session, and some for the proxy itself.
-    per_process = (nofile - 2000) // 2 // 1000 * 1000
+    per_process = max(1000, (nofile - 2000) // 2 // 1000 * 1000)
     runs = []
     for n in counts:
         if n > per_process:
