@@ -33,7 +33,7 @@ int run_dele(const Options& o, const std::vector<std::uint32_t>& messages) {
     quit(*c->driver);
     throw CliError(Exit::ServerError, "DELE refused (" + refused + "); nothing was deleted");
   }
-  quit(*c->driver);
+  quit(*c->driver, messages.size());
   std::printf("%zu message(s) marked and deleted by the server at QUIT\n", messages.size());
   if (std::fflush(stdout) != 0) throw CliError(Exit::LocalIo, "cannot write to standard output");
   return 0;

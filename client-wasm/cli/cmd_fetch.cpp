@@ -186,7 +186,7 @@ int run_fetch(const Options& o, const FetchOptions& f) {
       return all_committed && dele_pending == 0;
     });
   }
-  quit(d);
+  quit(d, deleted);
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::fprintf(stderr, "pop3ws: fetched %zu message(s), %llu bytes in %.2f s", fetched,

@@ -69,10 +69,15 @@ void Driver::read_more() {
   if (eof_) throw CliError(Exit::Network, "the server closed the connection");
   auto buf = session_.input_buffer(kReadSize);
   if (!buf) fail(buf.error());
-  const auto r = transport_.read_some(*buf, kReadSize);
+  const auto limit = committing_quit_ ? options_.quit_timeout : options_.timeout;
+  const auto r = transport_.read_some(*buf, kReadSize, limit);
   if (r.timed_out) {
     drain_transcript();
-    const std::string secs = std::to_string(options_.timeout.count());
+    const std::string secs = std::to_string(limit.count());
+    if (committing_quit_)
+      throw CliError(Exit::Network, "no reply to QUIT for " + secs +
+                                        " s (--quit-timeout): the server may or may not have deleted the messages; "
+                                        "what was downloaded is kept");
     if (session_.pipelining_active() && session_.in_flight() > 1)
       throw CliError(Exit::PipelineStall,
                      "no reply for " + secs + " s with " + std::to_string(session_.in_flight()) +

@@ -32,6 +32,9 @@ class Driver {
   // Set while a login is in flight: a close then is reported as an auth
   // failure (some servers, AOL among them, hang up on a wrong password).
   void set_login_in_flight(bool v) { login_in_flight_ = v; }
+  // Set while a QUIT that commits deletions is in flight: reads wait up to
+  // --quit-timeout instead of --timeout.
+  void set_committing_quit(bool v) { committing_quit_ = v; }
   std::uint64_t bytes_read() const { return bytes_read_; }
 
  private:
@@ -44,6 +47,7 @@ class Driver {
   const Options& options_;
   bool eof_ = false;
   bool login_in_flight_ = false;
+  bool committing_quit_ = false;
   std::uint64_t bytes_read_ = 0;
   std::uint64_t dropped_reported_ = 0;
 };

@@ -146,8 +146,9 @@ std::unique_ptr<Client> connect_and_login(const Options& o) {
   return c;
 }
 
-void quit(Driver& d) {
+void quit(Driver& d, std::size_t deletions) {
   if (auto st = d.session().quit(); !st) throw_refusal(st.error(), "QUIT");
+  d.set_committing_quit(deletions > 0);
   d.run([&](Event& ev) {
     auto* r = std::get_if<Reply>(&ev);
     if (!r || r->command != Command::Quit) return false;

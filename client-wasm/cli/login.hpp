@@ -39,6 +39,8 @@ Settings session_settings(const Options& o);
 
 // Sends QUIT and waits for its reply (RFC 1939 §6: deletions happen now).
 // Throws CliError(ServerError) if the server answers -ERR.
-void quit(Driver& d);
+// `deletions`: messages marked with DELE in this session; a QUIT that
+// commits some gets --quit-timeout.
+void quit(Driver& d, std::size_t deletions = 0);
 
 }  // namespace pop3ws::cli

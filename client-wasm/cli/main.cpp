@@ -4,9 +4,10 @@
 //           | --proxy ws[s]://HOST:PORT/pop3/NAME [--proxy-ca-file F])
 //          --user U (--password-env VAR | --password-file F)
 //          [--auth METHOD] [--pipelining auto|on|off] [--allow-insecure-auth]
-//          [--timeout SECONDS] [-v] COMMAND
+//          [--timeout SECONDS] [--quit-timeout SECONDS] [-v] COMMAND
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 
@@ -64,6 +65,11 @@ int main(int argc, char** argv) {
   app.add_option("--timeout", timeout, "seconds to wait for the network (connect, TLS, each read)")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
+  int quit_timeout = 300;
+  app.add_option("--quit-timeout", quit_timeout,
+                 "seconds to wait for the reply to a QUIT that deletes messages (the server expunges first)")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
   app.add_flag("-v,--verbose", o.verbose, "print the protocol transcript on stderr (secrets redacted)");
 
   app.add_subcommand("capa", "print the server's capabilities before and after login");
@@ -115,6 +121,7 @@ int main(int argc, char** argv) {
     if (!is_shell && o.password_env.empty() && o.password_file.empty())
       throw CliError(Exit::Usage, "give the secret with --password-env VAR or --password-file FILE");
     o.timeout = std::chrono::seconds(timeout);
+    o.quit_timeout = std::max(o.timeout, std::chrono::seconds(quit_timeout));
     o.auth = *auth_method_from_name(auth);  // IsMember checked the name
     o.pipelining = pipelining == "on" ? PipeliningMode::On : pipelining == "off" ? PipeliningMode::Off : PipeliningMode::Auto;
     if (o.proxied()) {

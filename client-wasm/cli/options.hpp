@@ -31,6 +31,10 @@ struct Options {
   PipeliningMode pipelining = PipeliningMode::Auto;
   bool allow_insecure_auth = false;
   std::chrono::seconds timeout{30};
+  // The wait for the reply to a QUIT that commits deletions: the server
+  // removes the messages before it answers (RFC 1939 §6), and expunging
+  // thousands of files can take far longer than any other reply.
+  std::chrono::seconds quit_timeout{300};
   bool verbose = false;
 
   bool proxied() const { return !proxy.empty(); }

@@ -28,10 +28,14 @@ TcpTransport::TcpTransport(std::chrono::seconds timeout, const std::string& ca_f
     : timeout_(timeout), ssl_ctx_(make_tls_client_context(ca_file, "--ca-file")), stream_(io_, ssl_ctx_) {}
 
 bool TcpTransport::run_with_deadline(const std::function<void()>& cancel) {
+  return run_with_deadline(timeout_, cancel);
+}
+
+bool TcpTransport::run_with_deadline(std::chrono::seconds limit, const std::function<void()>& cancel) {
   // The blocking-with-timeout pattern of Asio's timeouts examples: run the
-  // one pending operation for at most the timeout.
+  // one pending operation for at most the limit.
   io_.restart();
-  io_.run_for(timeout_);
+  io_.run_for(limit);
   if (io_.stopped()) return true;
   if (cancel) {
     cancel();
@@ -87,7 +91,7 @@ void TcpTransport::start_tls() {
   tls_ = true;
 }
 
-Transport::ReadResult TcpTransport::read_some(std::uint8_t* p, std::size_t n) {
+Transport::ReadResult TcpTransport::read_some(std::uint8_t* p, std::size_t n, std::chrono::seconds limit) {
   ReadResult r;
   error_code ec;
   auto done = [&](const error_code& e, std::size_t got) {
@@ -98,7 +102,7 @@ Transport::ReadResult TcpTransport::read_some(std::uint8_t* p, std::size_t n) {
     stream_.async_read_some(asio::buffer(p, n), done);
   else
     stream_.next_layer().async_read_some(asio::buffer(p, n), done);
-  if (!run_with_deadline()) {
+  if (!run_with_deadline(limit, {})) {
     r.timed_out = true;
     r.bytes = 0;
     return r;

@@ -24,7 +24,7 @@ class TcpTransport final : public Transport {
   // address) verification (RFC 6125). Throws CliError(Tls).
   void start_tls() override;
 
-  ReadResult read_some(std::uint8_t* p, std::size_t n) override;
+  ReadResult read_some(std::uint8_t* p, std::size_t n, std::chrono::seconds limit) override;
   void write_all(std::string_view data) override;
   void close() override;
 
@@ -38,6 +38,7 @@ class TcpTransport final : public Transport {
   // deadline passes; on timeout `cancel` (default: close the socket) makes
   // the handler run. Returns false on timeout.
   bool run_with_deadline(const std::function<void()>& cancel = {});
+  bool run_with_deadline(std::chrono::seconds limit, const std::function<void()>& cancel);
 
   std::chrono::seconds timeout_;
   boost::asio::io_context io_;

@@ -22,8 +22,9 @@ class Transport {
     bool eof = false;        // the peer closed (TLS: with or without close_notify)
     bool timed_out = false;  // nothing arrived before the deadline
   };
-  // Reads what is available (at least one byte) into [p, p+n).
-  virtual ReadResult read_some(std::uint8_t* p, std::size_t n) = 0;
+  // Reads what is available (at least one byte) into [p, p+n), waiting at
+  // most `limit` (timed_out, and the link closed, when nothing came).
+  virtual ReadResult read_some(std::uint8_t* p, std::size_t n, std::chrono::seconds limit) = 0;
   // Writes everything. Throws CliError(Network) (a timeout included).
   virtual void write_all(std::string_view data) = 0;
   // Upgrades the link after +OK to STLS (RFC 2595 §4). Throws CliError(Tls).

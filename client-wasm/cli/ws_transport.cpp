@@ -221,7 +221,7 @@ void WsTransport::connect(const ProxyUrl& url) {
   }
 }
 
-Transport::ReadResult WsTransport::read_some(std::uint8_t* p, std::size_t n) {
+Transport::ReadResult WsTransport::read_some(std::uint8_t* p, std::size_t n, std::chrono::seconds limit) {
   Impl& m = *impl_;
   ReadResult r;
   if (m.closed) {
@@ -235,7 +235,7 @@ Transport::ReadResult WsTransport::read_some(std::uint8_t* p, std::size_t n) {
       r.bytes = got;
     });
   });
-  if (!m.run_for(timeout_)) {
+  if (!m.run_for(limit)) {
     r.timed_out = true;
     r.bytes = 0;
     return r;

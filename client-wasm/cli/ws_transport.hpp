@@ -40,7 +40,7 @@ class WsTransport final : public Transport {
   // TCP connect, TLS for wss, then the WebSocket handshake. Throws CliError.
   void connect(const ProxyUrl& url);
 
-  ReadResult read_some(std::uint8_t* p, std::size_t n) override;
+  ReadResult read_some(std::uint8_t* p, std::size_t n, std::chrono::seconds limit) override;
   void write_all(std::string_view data) override;
   // The proxy runs STLS itself for STARTTLS targets (and forbids it after).
   void start_tls() override;

@@ -22,7 +22,7 @@ namespace {
 class FakeTransport final : public Transport {
  public:
   FakeTransport(bool tls, bool loopback) : tls_(tls), loopback_(loopback) {}
-  ReadResult read_some(std::uint8_t*, std::size_t) override { return {0, true, false}; }
+  ReadResult read_some(std::uint8_t*, std::size_t, std::chrono::seconds) override { return {0, true, false}; }
   void write_all(std::string_view) override {}
   void start_tls() override {}
   void close() override {}
@@ -152,4 +152,61 @@ TEST(Login, SecretIsTokenMakesAutoChooseOAuth) {
   const auto p = choose_auth_method(make_login_request(password, "pw"), caps, false, LinkSecurity{true, false});
   ASSERT_TRUE(p.has_value());
   EXPECT_EQ(*p, AuthMethod::ScramSha256);
+}
+
+namespace {
+
+// A transport on which nothing ever arrives; it records each read's limit.
+class SilentTransport final : public Transport {
+ public:
+  ReadResult read_some(std::uint8_t*, std::size_t, std::chrono::seconds limit) override {
+    limits.push_back(limit);
+    return {0, false, true};
+  }
+  void write_all(std::string_view) override {}
+  void start_tls() override {}
+  void close() override {}
+  bool tls_active() const override { return true; }
+  bool loopback() const override { return true; }
+  std::chrono::seconds timeout() const override { return std::chrono::seconds(1); }
+  std::vector<std::chrono::seconds> limits;
+};
+
+// Runs quit() against a server that greets and then never answers.
+std::pair<std::vector<std::chrono::seconds>, std::string> silent_quit(std::size_t deletions) {
+  Options o;
+  o.timeout = std::chrono::seconds(7);
+  o.quit_timeout = std::chrono::seconds(400);
+  SilentTransport t;
+  Session s(session_settings(o));
+  Driver d(t, s, o);
+  EXPECT_TRUE(s.receive("+OK ready\r\n").is_ok());
+  EXPECT_TRUE(std::holds_alternative<Greeting>(s.next_event()));
+  try {
+    quit(d, deletions);
+  } catch (const CliError& e) {
+    EXPECT_EQ(e.code(), Exit::Network);
+    return {t.limits, e.what()};
+  }
+  ADD_FAILURE() << "quit() returned although nothing arrived";
+  return {};
+}
+
+}  // namespace
+
+// RFC 1939 §6: the server expunges before it answers QUIT; with thousands of
+// deletions that outlasts --timeout, so that one reply gets --quit-timeout.
+TEST(Quit, CommittingDeletionsWaitsForTheQuitTimeout) {
+  const auto [limits, message] = silent_quit(3);
+  ASSERT_EQ(limits.size(), 1u);
+  EXPECT_EQ(limits[0], std::chrono::seconds(400));
+  EXPECT_NE(message.find("--quit-timeout"), std::string::npos) << message;
+  EXPECT_NE(message.find("kept"), std::string::npos) << message;
+}
+
+TEST(Quit, WithoutDeletionsTheUsualTimeoutApplies) {
+  const auto [limits, message] = silent_quit(0);
+  ASSERT_EQ(limits.size(), 1u);
+  EXPECT_EQ(limits[0], std::chrono::seconds(7));
+  EXPECT_NE(message.find("--timeout"), std::string::npos) << message;
 }
