@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchBrowser, newContext, startDovecot, startProcess, startProxy } from '../../web/tests/browser/support';
 import { chromiumCpu, cpuSecondsOf, treeCpuSeconds, waitedChildrenCpuSeconds } from './cpu';
+import { storedMessages } from './stored';
 
 const COUNT = Number(process.env.BENCH_COUNT ?? 2000);
 const SIZE = Number(process.env.BENCH_SIZE ?? 20000);
@@ -91,22 +92,7 @@ test(`download ${COUNT} x ${SIZE} bytes: browser vs mpop`, async () => {
     t0 = Date.now();
     await page.getByRole('button', { name: 'Refresh' }).click();
     // Done when IndexedDB holds every message (what "downloaded" means here).
-    const stored = () =>
-      page.evaluate(
-        () =>
-          new Promise<number>((res) => {
-            const r = indexedDB.open('pop3ws-mail');
-            r.onerror = () => res(0);
-            r.onsuccess = () => {
-              const c = r.result.transaction('raw').objectStore('raw').count();
-              c.onsuccess = () => {
-                r.result.close();
-                res(c.result);
-              };
-            };
-          }),
-      );
-    while ((await stored()) < COUNT) {
+    while ((await storedMessages(page)) < COUNT) {
       assert.ok(Date.now() - t0 < 600_000, 'the download did not finish in 10 minutes');
       await page.waitForTimeout(100);
     }

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import type { CDPSession, Page } from 'playwright-core';
 import { launchBrowser, newContext, startDovecot, startProxy } from '../../web/tests/browser/support';
 import { chromiumCpu, cpuSecondsOf, treeCpuSeconds } from './cpu';
+import { storedMessages } from './stored';
 
 const COUNT = Number(process.env.BENCH_COUNT ?? 2000);
 const SIZE = Number(process.env.BENCH_SIZE ?? 20000);
@@ -161,25 +162,10 @@ test(`profile ${COUNT} x ${SIZE} bytes in the browser`, async () => {
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByRole('radio', { name: 'Delete from the server after download' }).check();
     await page.getByRole('button', { name: 'Settings' }).click();
-    const stored = () =>
-      page.evaluate(
-        () =>
-          new Promise<number>((res) => {
-            const r = indexedDB.open('pop3ws-mail');
-            r.onerror = () => res(0);
-            r.onsuccess = () => {
-              const c = r.result.transaction('raw').objectStore('raw').count();
-              c.onsuccess = () => {
-                r.result.close();
-                res(c.result);
-              };
-            };
-          }),
-      );
     await phase('download', async () => {
       const t0 = Date.now();
       await page.getByRole('button', { name: 'Refresh' }).click();
-      while ((await stored()) < COUNT) {
+      while ((await storedMessages(page)) < COUNT) {
         assert.ok(Date.now() - t0 < 600_000, 'the download did not finish in 10 minutes');
         await page.waitForTimeout(100);
       }
