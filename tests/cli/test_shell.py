@@ -166,9 +166,12 @@ class PtyShell:
         sent = 0
         last_sent = 0.0
         while time.monotonic() < deadline:
-            # Resend only after a pause: keys typed in a burst can all land
-            # before the line editor has put the terminal in raw mode.
-            if (sent < 5 and time.monotonic() - last_sent > 2.0 and b"* bye" not in self.raw[self.mark:]
+            # Type the key only while the line editor reads (it turns canonical
+            # mode off, which the pty's master side sees): in canonical mode the
+            # line discipline itself takes a Ctrl-D, and the editor never sees
+            # it. Resend after a pause in case it still got lost.
+            if (sent < 5 and time.monotonic() - last_sent > 2.0 and self._editor_reading()
+                    and b"* bye" not in self.raw[self.mark:]
                     and b"\xe5\x86\x8d\xe8\xa7\x81" not in self.raw[self.mark:]):
                 if sent == 0:
                     self.mark = len(self.raw)
@@ -183,8 +186,16 @@ class PtyShell:
                 self.pid = None
                 return os.waitstatus_to_exitcode(status)
             self._fill(time.monotonic() + 1.0)
+        reading = self._editor_reading()
         self.close()
-        raise AssertionError("pop3ws shell did not exit on %r:\n%s" % (key, self.screen()[-3000:]))
+        raise AssertionError("pop3ws shell did not exit on %r (sent %d times; line editor reading: %s):\n%s"
+                             % (key, sent, reading, self.screen()[-3000:]))
+
+    def _editor_reading(self):
+        try:
+            return not (termios.tcgetattr(self.fd)[3] & termios.ICANON)
+        except termios.error:
+            return False
 
 
 def start_shell(conn, user, lang="C.UTF-8", extra=(), secret=None):
