@@ -9,6 +9,7 @@ import asyncio
 import os
 import re
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -17,6 +18,22 @@ import time
 import websockets
 
 PROXY_BIN = os.environ.get("POP3WS_PROXY_BIN")
+
+
+def http_exchange(port, path, method="GET", timeout=20, source=None):
+    """One HTTP/1.1 request to the proxy on 127.0.0.1 (it answers one request
+    per connection and closes); returns (head, body) as bytes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                  source_address=(source, 0) if source else None) as s:
+        s.sendall(("%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % (method, path)).encode())
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return head, body
 
 
 def target_toml(name, host, port, security="tls", **extra):

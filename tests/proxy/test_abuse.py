@@ -58,7 +58,7 @@ from pop3ws_harness import mailgen
 from pop3ws_harness.dovecot import PrivateDovecot
 
 from abuse_peers import FullBacklog, MuteServer, StallTlsServer
-from proxyctl import Proxy, target_toml
+from proxyctl import Proxy, http_exchange, target_toml
 from ws_blocking import BlockingWsPop3, client_frame, upgrade_request
 
 KB = 1024
@@ -435,15 +435,7 @@ async def second_phase(port):
 def metrics(port):
     """The proxy's /metrics as a dict, or None while the proxy answers 503
     (over a connection cap, which is what it should do during a flood)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=20, source_address=(METRICS_SOURCE, 0)) as s:
-        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
+    head, body = http_exchange(port, "/metrics", source=METRICS_SOURCE)
     if not head.startswith(b"HTTP/1.1 200"):
         assert head.startswith(b"HTTP/1.1 503"), head
         return None

@@ -16,7 +16,7 @@ from pop3ws_harness import mailgen
 from pop3ws_harness.dovecot import PrivateDovecot
 from pop3ws_harness.tlsgen import make_tls_files
 
-from proxyctl import Proxy, WsPop3, dovecot_targets, run
+from proxyctl import Proxy, WsPop3, dovecot_targets, http_exchange, run
 
 EXAMPLE = os.path.join(os.environ.get("POP3WS_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", "..")),
                        "proxy", "examples", "nginx-pop3ws.conf")
@@ -87,16 +87,8 @@ class Nginx:
 
 
 def proxy_metric(p, name):
-    s = socket.create_connection(("127.0.0.1", p.port), timeout=10)
-    s.sendall(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
-    for line in data.decode().splitlines():
+    _, body = http_exchange(p.port, "/metrics", timeout=10)
+    for line in body.decode().splitlines():
         if line.startswith(name + " "):
             return int(line.split()[1])
     raise AssertionError(name)

@@ -18,7 +18,7 @@ import websockets
 from pop3ws_harness import mailgen
 from pop3ws_harness.dovecot import PrivateDovecot
 
-from proxyctl import Proxy, WsPop3, dovecot_targets, run, target_toml
+from proxyctl import Proxy, WsPop3, dovecot_targets, http_exchange, run, target_toml
 
 ALICE = mailgen.edge() + mailgen.bulk(3, 3000)
 BIG = mailgen.big(16)
@@ -421,16 +421,7 @@ def test_hundreds_of_concurrent_sessions(dovecot):
 
 
 def http_get(p, path, method="GET"):
-    s = socket.create_connection(("127.0.0.1", p.port), timeout=20)
-    s.sendall(("%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % (method, path)).encode())
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
-    head, _, body = data.partition(b"\r\n\r\n")
+    head, body = http_exchange(p.port, path, method)
     lines = head.decode().split("\r\n")
     status = int(lines[0].split()[1])
     headers = {k.lower(): v.strip() for k, v in (l.split(":", 1) for l in lines[1:])}
