@@ -47,20 +47,6 @@ type Waiter = {
  */
 export const STALL_MS = 20_000;
 
-/**
- * The wait for the reply to a QUIT that commits deletions: the server removes
- * the messages before it answers (RFC 1939 §6), and expunging thousands of
- * them on a busy disk has taken over 30 s. Same default as the CLI's
- * --quit-timeout. Nothing is lost if it passes: deletions happen only for
- * messages already stored, and the next session re-reads the UIDLs.
- */
-export const QUIT_STALL_MS = 300_000;
-
-/** How long a due reply may take before the server counts as stalled. */
-export function stallLimitMs(waitingFor: readonly string[] | undefined, marked: number): number {
-  return waitingFor?.includes('QUIT') && marked > 0 ? QUIT_STALL_MS : STALL_MS;
-}
-
 export class ConnectionError extends Error {
   constructor(readonly info: WorkerError) {
     super(info.kind);
@@ -119,8 +105,6 @@ export class Pop3Connection {
   onRaw: ((bytes: Uint8Array) => void) | null = null;
 
   private lastActivity = Date.now();
-  /** Messages marked with DELE since login or the last RSET. */
-  private marked = 0;
   private stallTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly session: Pop3Session) {}
@@ -186,9 +170,8 @@ export class Pop3Connection {
       this.lastActivity = Date.now();
       return;
     }
-    const limit = stallLimitMs(this.waiters[0]?.commands, this.marked);
-    if (Date.now() - this.lastActivity > limit) {
-      this.fail({ kind: 'stalled', detail: `no answer for ${limit / 1000} s` });
+    if (Date.now() - this.lastActivity > STALL_MS) {
+      this.fail({ kind: 'stalled', detail: `no answer for ${STALL_MS / 1000} s` });
     }
   }
 
@@ -356,11 +339,9 @@ export class Pop3Connection {
     return this.issue(['RETR'], () => this.session.retr(n), onChunk, bodyLimit(announced));
   }
   dele(n: number) {
-    this.marked++;
     return this.issue(['DELE'], () => this.session.dele(n));
   }
   rset() {
-    this.marked = 0;
     return this.issue(['RSET'], () => this.session.rset());
   }
   noop() {
@@ -380,8 +361,6 @@ export class Pop3Connection {
     if (this.closed) return { error: { code: 'failed', detail: 'not connected' } };
     const r = this.session.submitLine(line);
     if (r.error) return { error: r.error };
-    if (r.command === 'DELE') this.marked++;
-    if (r.command === 'RSET') this.marked = 0;
     this.flush();
     return { command: r.command as string };
   }

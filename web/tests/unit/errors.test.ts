@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loginError } from '../../src/worker/errors';
-import { closeKind, QUIT_STALL_MS, STALL_MS, stallLimitMs } from '../../src/worker/connection';
+import { closeKind } from '../../src/worker/connection';
 
 test('login failures: response codes are not wrong passwords', () => {
   assert.equal(loginError({ code: 'IN-USE', text: 'locked' }).kind, 'in-use');
@@ -25,12 +25,4 @@ test('proxy close codes map to what the user is told', () => {
   assert.equal(closeKind(1000, true), 'connection-lost');
   assert.equal(closeKind(1006, false), 'proxy-unreachable');
   assert.equal(closeKind(1006, true), 'connection-lost');
-});
-
-test('a QUIT that commits deletions may take longer than any other reply (RFC 1939 §6)', () => {
-  assert.equal(stallLimitMs(['QUIT'], 2000), QUIT_STALL_MS);
-  assert.equal(stallLimitMs(['QUIT'], 0), STALL_MS);
-  assert.equal(stallLimitMs(['RETR'], 2000), STALL_MS);
-  assert.equal(stallLimitMs(undefined, 5), STALL_MS);
-  assert.ok(QUIT_STALL_MS > STALL_MS);
 });
