@@ -199,6 +199,23 @@ export class Pop3Connection {
   }
 
   /** Sends whatever the codec has queued. */
+  /**
+   * Commands issued in one task leave in one WebSocket message, so a
+   * pipelined group (RFC 2449 §6.6) reaches the server together: one frame
+   * for the proxy to relay instead of one per command, and servers that
+   * mishandle commands split over several reads see them as a client
+   * program would send them.
+   */
+  private flushQueued = false;
+  private flushSoon(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      this.flush();
+    });
+  }
+
   flush(): void {
     const out = this.session.takeOutput();
     if (out.length && this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(out);
@@ -312,7 +329,7 @@ export class Pop3Connection {
       }
       if (this.waiters.length === 0) this.lastActivity = Date.now();
       this.waiters.push({ commands, multiline: false, items: [], chunks: [], received: 0, limit, onChunk, resolve, reject });
-      this.flush();
+      this.flushSoon();
     });
   }
 
