@@ -177,7 +177,7 @@ export type Response =
   | { type: 'response'; id: number; ok: true; result: ResultOf[RequestType] }
   | { type: 'response'; id: number; ok: false; error: WorkerError };
 
-export type Phase = 'idle' | 'connecting' | 'authenticating' | 'listing' | 'ready' | 'downloading' | 'closed';
+export type Phase = 'idle' | 'connecting' | 'authenticating' | 'listing' | 'ready' | 'downloading' | 'committing' | 'closed';
 
 export type Notice =
   | { type: 'phase'; phase: Phase; accountId: string | null }

@@ -33,6 +33,8 @@ type Waiter = {
   received: number;
   /** Bytes of body accepted before the reply counts as hostile (endless body). */
   limit: number;
+  /** How long this reply may keep us waiting before the server counts as stalled. */
+  patienceMs: number;
   onChunk?: (received: number) => void;
   reply?: ReplyInfo;
   resolve: (v: BodyResult & Listing) => void;
@@ -46,6 +48,25 @@ type Waiter = {
  * timeouts (30 s and more), so the stall, not the hang-up, is what is seen.
  */
 export const STALL_MS = 20_000;
+
+/**
+ * The wait for the reply to a QUIT that commits deletions: the server removes
+ * the messages before it answers (RFC 1939 §6), and expunging thousands of
+ * them on a busy disk has taken over 30 s. Same default as the CLI's
+ * --quit-timeout. Nothing is lost if it passes: deletions happen only for
+ * messages already stored, and the next session reads the UIDLs again.
+ */
+export const QUIT_STALL_MS = 300_000;
+
+/**
+ * How long the reply to QUIT may take. The long wait is only for a QUIT that
+ * left alone, after every earlier reply had arrived: a server that drops
+ * commands arriving together (o2.pl) cannot have dropped it, so its silence
+ * is the expunge, not a stall.
+ */
+export function quitPatienceMs(sentAlone: boolean, marked: number): number {
+  return sentAlone && marked > 0 ? QUIT_STALL_MS : STALL_MS;
+}
 
 export class ConnectionError extends Error {
   constructor(readonly info: WorkerError) {
@@ -105,6 +126,10 @@ export class Pop3Connection {
   onRaw: ((bytes: Uint8Array) => void) | null = null;
 
   private lastActivity = Date.now();
+  /** Messages marked with DELE since login or the last RSET. */
+  private marked = 0;
+  /** Settles when the reply to the last command issued has arrived. */
+  private lastReply: Promise<unknown> = Promise.resolve();
   private stallTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly session: Pop3Session) {}
@@ -170,8 +195,9 @@ export class Pop3Connection {
       this.lastActivity = Date.now();
       return;
     }
-    if (Date.now() - this.lastActivity > STALL_MS) {
-      this.fail({ kind: 'stalled', detail: `no answer for ${STALL_MS / 1000} s` });
+    const limit = this.waiters[0]?.patienceMs ?? STALL_MS;
+    if (Date.now() - this.lastActivity > limit) {
+      this.fail({ kind: 'stalled', detail: `no answer for ${limit / 1000} s` });
     }
   }
 
@@ -319,18 +345,21 @@ export class Pop3Connection {
     send: () => CodecError | null,
     onChunk?: (n: number) => void,
     limit = MAX_BODY,
+    patienceMs = STALL_MS,
   ): Promise<BodyResult & Listing> {
     if (this.closed) return Promise.reject(this.closeInfo ?? { kind: 'not-connected', detail: '' });
-    return new Promise((resolve, reject) => {
+    const reply = new Promise<BodyResult & Listing>((resolve, reject) => {
       const err = send();
       if (err) {
         reject({ kind: 'refused', detail: `${err.code}: ${err.detail}` });
         return;
       }
       if (this.waiters.length === 0) this.lastActivity = Date.now();
-      this.waiters.push({ commands, multiline: false, items: [], chunks: [], received: 0, limit, onChunk, resolve, reject });
+      this.waiters.push({ commands, multiline: false, items: [], chunks: [], received: 0, limit, patienceMs, onChunk, resolve, reject });
       this.flushSoon();
     });
+    this.lastReply = reply.catch(() => undefined);
+    return reply;
   }
 
   login(req: LoginRequest): Promise<ReplyInfo> {
@@ -356,17 +385,24 @@ export class Pop3Connection {
     return this.issue(['RETR'], () => this.session.retr(n), onChunk, bodyLimit(announced));
   }
   dele(n: number) {
+    this.marked++;
     return this.issue(['DELE'], () => this.session.dele(n));
   }
   rset() {
+    this.marked = 0;
     return this.issue(['RSET'], () => this.session.rset());
   }
   noop() {
     return this.issue(['NOOP'], () => this.session.noop());
   }
+  /**
+   * QUIT waits for every reply already due, so it leaves alone and may then
+   * be given the expunge's time (quitPatienceMs).
+   */
   async quit(): Promise<ReplyInfo> {
-    const r = await this.issue(['QUIT'], () => this.session.quit());
-    return r;
+    await this.lastReply;
+    const alone = this.waiters.length === 0;
+    return this.issue(['QUIT'], () => this.session.quit(), undefined, MAX_BODY, quitPatienceMs(alone, this.marked));
   }
 
   /**
@@ -378,6 +414,8 @@ export class Pop3Connection {
     if (this.closed) return { error: { code: 'failed', detail: 'not connected' } };
     const r = this.session.submitLine(line);
     if (r.error) return { error: r.error };
+    if (r.command === 'DELE') this.marked++;
+    if (r.command === 'RSET') this.marked = 0;
     this.flush();
     return { command: r.command as string };
   }

@@ -508,6 +508,7 @@ export class Mailbox {
     // signing in again right away: stay signed out there.
     const loginDelay = conn.capabilities.loginDelay ?? 0;
     this.stopKeepalive();
+    this.phase('committing');
     const r = await conn.quit();
     if (!r.ok) throw new Failure({ kind: 'server-trouble', detail: r.text });
     if (this.accountId && deleted.length) {

@@ -3,7 +3,9 @@
 // message body, a server that ignores pipelined commands (o2.pl) and one that
 // hangs up on a wrong password (AOL). Each ends with a clear error; the page
 // stops reading (what the servers managed to send stays bounded); stored mail
-// is kept. Garbage after STLS is the proxy's job (tests/proxy).
+// is kept. Garbage after STLS is the proxy's job (tests/proxy). Beside them, a
+// server that is only slow to expunge at QUIT must not be taken for one that
+// stalled.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -156,5 +158,27 @@ test('a server that hangs up on a wrong password (AOL): said plainly, no hang', 
   await p.getByRole('textbox', { name: 'Password' }).fill('right');
   await p.getByRole('button', { name: 'Sign in' }).click();
   await p.getByRole('status').filter({ hasText: /· Connected$/ }).waitFor({ timeout: 30_000 });
+  await p.context().close();
+});
+
+test('a QUIT that commits deletions and takes longer than the stall limit is waited for, not called a stall (RFC 1939 §6)', async () => {
+  const p = await signIn('slow-expunge', 'right');
+  const list = p.getByRole('listbox', { name: 'Messages' });
+  await list.getByRole('option').filter({ hasText: 'm2' }).click();
+  await p.keyboard.press('Delete');
+  await p.getByRole('button', { name: 'Delete now (end session)' }).click();
+  await p.getByRole('status').filter({ hasText: 'Deleting on the server (QUIT)' }).waitFor();
+  // The server answers after 25 s, beyond the 20 s that count as a stall
+  // for any other reply; then the page signs in again.
+  const started = Date.now();
+  const alert = p.getByRole('alert').first();
+  const outcome = await Promise.race([
+    p.getByRole('status').filter({ hasText: /· Connected$/ }).waitFor({ timeout: 90_000 }).then(() => 'signed in again', () => 'timed out'),
+    alert.waitFor({ timeout: 90_000 }).then(async () => `error shown: ${await alert.innerText()}`, () => 'timed out'),
+  ]);
+  assert.equal(outcome, 'signed in again', 'a slow expunge was not waited for');
+  assert.ok(Date.now() - started > 20_000, 'the QUIT was answered before the stall limit: the test proves nothing');
+  await list.getByRole('option').filter({ hasText: 'm2' }).waitFor({ state: 'detached' });
+  assert.equal(await list.getByRole('option').count(), 2);
   await p.context().close();
 });

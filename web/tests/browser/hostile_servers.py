@@ -91,8 +91,58 @@ class HangUp(Counting, HangUpOnWrongPassword):
     name = "hangs-up"
 
 
+# Longer than the page's 20 s stall limit (STALL_MS in connection.ts).
+EXPUNGE_S = 25
+
+
+class SlowExpunge(Counting, Behaviour):
+    """Not broken, only slow: a QUIT that commits deletions is answered after
+    EXPUNGE_S, as a server expunging thousands of messages on a busy disk
+    answers (RFC 1939 §6: the removal comes before the reply). Deletions
+    persist across sessions, with stable UIDLs."""
+
+    name = "slow-expunge"
+
+    def __init__(self, server, conn):
+        super().__init__(server, conn)
+        if not hasattr(server, "kept"):
+            server.kept = [(b"uid-%d" % i, m) for i, m in enumerate(Behaviour.messages, 1)]
+        self.marked = set()
+
+    def handle(self, line):
+        verb, _, arg = line.partition(b" ")
+        verb = verb.upper()
+        kept = self.server.kept
+        if verb == b"UIDL":
+            self.send(b"+OK" + CRLF + b"".join(b"%d %s" % (i, u) + CRLF for i, (u, _) in enumerate(kept, 1)) + b"." + CRLF)
+        elif verb == b"LIST":
+            self.send(b"+OK" + CRLF + b"".join(b"%d %d" % (i, len(m)) + CRLF for i, (_, m) in enumerate(kept, 1)) + b"." + CRLF)
+        elif verb == b"STAT":
+            self.send(b"+OK %d %d" % (len(kept), sum(len(m) for _, m in kept)) + CRLF)
+        elif verb == b"TOP":
+            m = kept[int(arg.split(b" ")[0]) - 1][1]
+            self.send(b"+OK" + CRLF + m.split(CRLF + CRLF)[0] + CRLF + CRLF + b"." + CRLF)
+        elif verb == b"RETR":
+            m = kept[int(arg) - 1][1]
+            self.send(b"+OK %d octets" % len(m) + CRLF + m + b"." + CRLF)
+        elif verb == b"DELE":
+            self.marked.add(int(arg))
+            self.send(b"+OK marked" + CRLF)
+        elif verb == b"RSET":
+            self.marked.clear()
+            self.send(b"+OK" + CRLF)
+        elif verb == b"QUIT" and self.marked:
+            time.sleep(EXPUNGE_S)
+            self.server.kept = [k for i, k in enumerate(kept, 1) if i not in self.marked]
+            self.send(b"+OK expunged" + CRLF)
+            return False
+        else:
+            return super().handle(line)
+        return True
+
+
 def main():
-    servers = [ScriptedPop3(b) for b in (EndlessLine, EndlessBody, Pipeline, HangUp)]
+    servers = [ScriptedPop3(b) for b in (EndlessLine, EndlessBody, Pipeline, HangUp, SlowExpunge)]
     for s in servers:
         s.__enter__()
     print(json.dumps({s.behaviour.name: s.port for s in servers}), flush=True)

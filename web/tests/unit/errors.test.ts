@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loginError } from '../../src/worker/errors';
-import { closeKind } from '../../src/worker/connection';
+import { closeKind, QUIT_STALL_MS, quitPatienceMs, STALL_MS } from '../../src/worker/connection';
 
 test('login failures: response codes are not wrong passwords', () => {
   assert.equal(loginError({ code: 'IN-USE', text: 'locked' }).kind, 'in-use');
@@ -25,4 +25,13 @@ test('proxy close codes map to what the user is told', () => {
   assert.equal(closeKind(1000, true), 'connection-lost');
   assert.equal(closeKind(1006, false), 'proxy-unreachable');
   assert.equal(closeKind(1006, true), 'connection-lost');
+});
+
+test('only a QUIT that left alone and commits deletions is given the expunge time (RFC 1939 §6)', () => {
+  assert.equal(quitPatienceMs(true, 2000), QUIT_STALL_MS);
+  assert.equal(quitPatienceMs(true, 0), STALL_MS);
+  // Pipelined behind other commands, a server that drops what arrives
+  // together (o2.pl) may have dropped it: no extra patience.
+  assert.equal(quitPatienceMs(false, 2000), STALL_MS);
+  assert.ok(QUIT_STALL_MS > STALL_MS);
 });
