@@ -25,6 +25,13 @@ std::optional<std::string_view> denied_range(const boost::asio::ip::address& a);
 // else matches exactly. Case-insensitive (RFC 4343).
 bool host_matches(std::string_view pattern, std::string_view host) noexcept;
 
+// Whether `host` names this machine: "localhost" or a loopback literal
+// (127.0.0.0/8, ::1, and IPv4 loopback inside IPv6). Only such a target lets
+// the page send a password over a leg without TLS, since that leg never
+// leaves the machine. A name that merely resolves to loopback does not count:
+// it may resolve elsewhere later.
+bool names_this_host(std::string_view host);
+
 // A syntactically valid DNS name (RFC 1123 §2.1 labels) or IP literal.
 bool valid_host_name(std::string_view host) noexcept;
 

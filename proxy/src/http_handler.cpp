@@ -1,5 +1,7 @@
 #include "http_handler.hpp"
 
+#include "addr_policy.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -54,7 +56,13 @@ void text(HttpResponseInfo& res, int status, std::string body,
 HttpHandler::HttpHandler(const Config& cfg, const Metrics& metrics) : cfg_(cfg), metrics_(metrics) {
   nlohmann::json j;
   j["targets"] = nlohmann::json::array();
-  for (const auto& t : cfg.targets) j["targets"].push_back({{"name", t.name}, {"label", t.label}});
+  // The page needs each target's link security to decide whether a
+  // password may be sent (the proxy-to-server leg is invisible to it).
+  for (const auto& t : cfg.targets)
+    j["targets"].push_back({{"name", t.name},
+                            {"label", t.label},
+                            {"security", std::string(to_string(t.security))},
+                            {"local", names_this_host(t.host)}});
   j["allowlist"] = cfg.allowlist.enabled;
   targets_json_ = j.dump() + "\n";
 }

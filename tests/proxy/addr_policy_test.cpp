@@ -71,6 +71,21 @@ TEST(HostPatterns, Match) {
   EXPECT_FALSE(host_matches("", "a"));
 }
 
+TEST(HostNames, ThisHost) {
+  EXPECT_TRUE(names_this_host("localhost"));
+  EXPECT_TRUE(names_this_host("LocalHost"));
+  EXPECT_TRUE(names_this_host("127.0.0.1"));
+  EXPECT_TRUE(names_this_host("127.8.9.10"));
+  EXPECT_TRUE(names_this_host("::1"));
+  EXPECT_TRUE(names_this_host("::ffff:127.0.0.1"));
+  EXPECT_FALSE(names_this_host("10.0.0.1"));
+  EXPECT_FALSE(names_this_host("192.168.1.1"));
+  EXPECT_FALSE(names_this_host("pop.example.com"));
+  EXPECT_FALSE(names_this_host("localhost.example.com"));
+  EXPECT_FALSE(names_this_host("0.0.0.0"));
+  EXPECT_FALSE(names_this_host(""));
+}
+
 TEST(HostNames, Validity) {
   EXPECT_TRUE(valid_host_name("pop.qq.com"));
   EXPECT_TRUE(valid_host_name("127.0.0.1"));

@@ -87,7 +87,7 @@ TEST_F(HttpTest, ApiEndpoints) {
   EXPECT_EQ(r.body, "ok\n");
   r = get("/targets");
   EXPECT_EQ(header(r, "Content-Type"), "application/json");
-  EXPECT_EQ(r.body, "{\"allowlist\":false,\"targets\":[{\"label\":\"Local \\\"Dovecot\\\"\",\"name\":\"local\"}]}\n");
+  EXPECT_EQ(r.body, "{\"allowlist\":false,\"targets\":[{\"label\":\"Local \\\"Dovecot\\\"\",\"local\":true,\"name\":\"local\",\"security\":\"tls\"}]}\n");
   metrics.bytes_to_client = 42;
   r = get("/metrics");
   EXPECT_NE(r.body.find("pop3ws_proxy_bytes_total{direction=\"to_client\"} 42\n"), std::string::npos);

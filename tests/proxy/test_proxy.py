@@ -456,8 +456,12 @@ def test_http_endpoints_and_files(dovecot, tmp_path):
         assert http_get(p, "/healthz")[:1] == (200,)
         status, h, body = http_get(p, "/targets")
         import json
-        names = [t["name"] for t in json.loads(body)["targets"]]
-        assert names == ["tls", "stls", "plain", "otherca", "denied"]
+        targets = json.loads(body)["targets"]
+        assert [t["name"] for t in targets] == ["tls", "stls", "plain", "otherca", "denied"]
+        # Each target's upstream security, so the page can refuse to send a
+        # password in clear to a remote server; the Dovecot is on 127.0.0.1.
+        assert [t["security"] for t in targets] == ["tls", "starttls", "none", "tls", "tls"]
+        assert all(t["local"] is True for t in targets)
         status, h, body = http_get(p, "/metrics")
         assert h["content-type"].startswith("text/plain; version=0.0.4")
         assert b"pop3ws_proxy_connections_total" in body
