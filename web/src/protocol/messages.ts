@@ -111,6 +111,8 @@ export type ErrorKind =
   | 'not-stored'
   | 'storage'
   | 'refused'
+  /** The codec would not send the password: a leg of the way is clear text and leaves the machine. */
+  | 'insecure-link'
   /** Commands were due an answer and the server sent nothing for STALL_MS. */
   | 'stalled'
   /** The server hung up during sign-in instead of answering (AOL does on a wrong password). */

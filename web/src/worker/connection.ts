@@ -351,7 +351,7 @@ export class Pop3Connection {
     const reply = new Promise<BodyResult & Listing>((resolve, reject) => {
       const err = send();
       if (err) {
-        reject({ kind: 'refused', detail: `${err.code}: ${err.detail}` });
+        reject({ kind: err.code === 'insecure-auth' ? 'insecure-link' : 'refused', detail: `${err.code}: ${err.detail}` });
         return;
       }
       if (this.waiters.length === 0) this.lastActivity = Date.now();
@@ -412,6 +412,10 @@ export class Pop3Connection {
    */
   submitLine(line: string): { command: string } | { error: CodecError } {
     if (this.closed) return { error: { code: 'failed', detail: 'not connected' } };
+    // The page cannot do the TLS handshake STLS asks for (RFC 2595 §4): TLS
+    // to the mail server is the proxy's, set per target by its operator.
+    if (/^\s*stls\s*$/i.test(line))
+      return { error: { code: 'wrong-state', detail: 'STLS: TLS to the mail server is set up by the proxy, not the page' } };
     const r = this.session.submitLine(line);
     if (r.error) return { error: r.error };
     if (r.command === 'DELE') this.marked++;

@@ -16,6 +16,7 @@ import { accountIdOf } from '../protocol/messages';
 import { createSession } from './codec';
 import { Pop3Connection } from './connection';
 import { loginError } from './errors';
+import { fetchTargetLink, linkSecurity } from './link';
 import { NoticeCoalescer } from './coalesce';
 import { dueForDeletion } from './policy';
 import { parseMessage, summarize } from './parse';
@@ -52,15 +53,6 @@ function randomNonce(): string {
   const b = new Uint8Array(18);
   crypto.getRandomValues(b);
   return btoa(String.fromCharCode(...b)).replace(/[+/=]/g, 'x');
-}
-
-function isLoopbackHost(url: string): boolean {
-  try {
-    const h = new URL(url).hostname;
-    return h === 'localhost' || h === '[::1]' || h.startsWith('127.');
-  } catch {
-    return false;
-  }
 }
 
 export class Mailbox {
@@ -173,9 +165,10 @@ export class Mailbox {
     const base = s.proxy.replace(/\/+$/, '').replace(/^http/, 'ws');
     const url = `${base}/pop3/${encodeURIComponent(s.target)}`;
     try {
-      // TLS to the mail server is done by the proxy (encrypted link);
-      // the codec still refuses clear-text secrets if a target says otherwise.
-      await conn.open(url, true, isLoopbackHost(s.proxy));
+      // TLS to the mail server is done by the proxy; the codec refuses to
+      // send a secret over a clear-text leg that leaves the machine.
+      const link = linkSecurity(s.proxy, await fetchTargetLink(s.proxy, s.target));
+      await conn.open(url, link.encrypted, link.loopback);
       this.phase('authenticating');
       // CAPA first (RFC 2449 §5) so "auto" can pick the strongest mechanism
       // offered; servers without CAPA answer -ERR, which is fine.

@@ -33,11 +33,11 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run scripts/setup.sh (Debian package chromium)`);
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
   });
 }
 
@@ -151,13 +151,15 @@ export async function startRelay(targetPort: number, rateBytesPerSecond: number)
 /**
  * pop3ws-proxy serving WEB_ROOT (web/dist), with the Dovecot as target "demo", the same
  * Dovecot behind an untrusted CA as "wrong-ca", and, given a relay port, the
- * same Dovecot through that relay as "slow".
+ * same Dovecot through that relay as "slow". `extraOrigins` are allowed beside the
+ * proxy's own (pages loaded under another host name).
  */
 export async function startProxy(
   d: Dovecot,
   port?: number,
   relayPort?: number,
   plainTargets: { name: string; port: number }[] = [],
+  extraOrigins: string[] = [],
 ): Promise<{ proc: Proc; url: string; port: number }> {
   const p = port ?? (await freePort());
   const url = `http://127.0.0.1:${p}`;
@@ -167,7 +169,7 @@ export async function startProxy(
     config,
     [
       `listen = ["127.0.0.1:${p}"]`,
-      `allowed_origins = ["${url}"]`,
+      `allowed_origins = ${JSON.stringify([url, ...extraOrigins])}`,
       '[http]',
       `web_root = ${JSON.stringify(WEB_ROOT)}`,
       '[[targets]]',

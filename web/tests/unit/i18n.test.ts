@@ -19,7 +19,7 @@ test('every worker error kind has words for people', () => {
     'wrong-password': true, 'in-use': true, 'login-delay': true, 'server-trouble': true,
     'proxy-unreachable': true, 'server-unreachable': true, 'tls-failed': true, 'unknown-target': true, 'limit-reached': true,
     'connection-lost': true, protocol: true, 'codec-missing': true, 'not-connected': true,
-    'not-stored': true, storage: true, refused: true, stalled: true, 'closed-at-login': true, 'too-large': true,
+    'not-stored': true, storage: true, refused: true, 'insecure-link': true, stalled: true, 'closed-at-login': true, 'too-large': true,
   };
   for (const k of Object.keys(kinds)) assert.ok(`err_${k}` in en, `no text for error ${k}`);
 });

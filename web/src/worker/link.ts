@@ -1,0 +1,77 @@
+// How safe the path of a password is: page → pop3ws-proxy (WebSocket) →
+// mail server (the proxy's leg: TLS, STARTTLS or clear TCP). The codec sends
+// a secret only over an encrypted or loopback link (RFC 8314 §5 asks
+// clients not to send credentials in clear), but it sees neither leg itself,
+// so the worker works them out and tells it.
+
+/** What pop3ws-proxy's /targets says of one target (proxy/src/http_handler.cpp). */
+export interface TargetLink {
+  /** The proxy's leg to the mail server: 'tls', 'starttls' or 'none'. */
+  security?: string;
+  /** The target is named as the proxy's own host (localhost, 127.0.0.0/8, ::1). */
+  local?: boolean;
+}
+
+/**
+ * The codec's link flags (Pop3Session.setLink). A secret may go when either
+ * is set. `encrypted` also makes the codec refuse STLS, which the page never
+ * needs: TLS to the mail server is the proxy's.
+ */
+export interface LinkFlags {
+  /** The leg to the mail server is encrypted and the page's leg is safe. */
+  encrypted: boolean;
+  /** Every leg is encrypted or stays on one machine. */
+  loopback: boolean;
+}
+
+export function isLoopbackHost(url: string): boolean {
+  try {
+    // URL has already normalised the host (127.1 → 127.0.0.1, case, IPv6 brackets).
+    const h = new URL(url).hostname;
+    return h === 'localhost' || h === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(h);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `target` undefined: the proxy did not say (an older proxy). Its legs are
+ * then taken as TLS, pop3ws-proxy's default and the only security a target
+ * gets without the operator writing otherwise.
+ */
+export function linkSecurity(proxyUrl: string, target: TargetLink | undefined): LinkFlags {
+  let pageLegEncrypted = false;
+  try {
+    pageLegEncrypted = /^(https|wss):$/.test(new URL(proxyUrl).protocol);
+  } catch {
+    /* not a URL: not encrypted */
+  }
+  const pageLegSafe = pageLegEncrypted || isLoopbackHost(proxyUrl);
+  const serverLegEncrypted = (target?.security ?? 'tls') !== 'none';
+  const serverLegSafe = serverLegEncrypted || target?.local === true;
+  return { encrypted: pageLegSafe && serverLegEncrypted, loopback: pageLegSafe && serverLegSafe };
+}
+
+/** How long /targets may take before the link is judged without it. */
+const TARGETS_TIMEOUT_MS = 5000;
+
+/** Reads one target's link security from the proxy; undefined if it cannot be read. */
+export async function fetchTargetLink(proxyUrl: string, name: string): Promise<TargetLink | undefined> {
+  try {
+    const r = await fetch(`${proxyUrl.replace(/\/+$/, '')}/targets`, {
+      credentials: 'omit',
+      signal: AbortSignal.timeout(TARGETS_TIMEOUT_MS),
+    });
+    if (!r.ok) return undefined;
+    const body = (await r.json()) as { targets?: unknown };
+    const list = Array.isArray(body?.targets) ? (body.targets as Array<Record<string, unknown>>) : [];
+    const t = list.find((x) => x?.name === name);
+    if (!t) return undefined;
+    return {
+      security: typeof t.security === 'string' ? t.security : undefined,
+      local: typeof t.local === 'boolean' ? t.local : undefined,
+    };
+  } catch {
+    return undefined;
+  }
+}
