@@ -38,13 +38,30 @@ export function formatSize(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MB`;
 }
 
-export function formatDate(ms: number, lang: Lang): string {
+// Intl.DateTimeFormat objects are costly to build (locale data lookup) and
+// toLocale*String builds one per call: with thousands of rows that was the
+// page's largest cost while a mailbox listed. One per locale and kind.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+function dateFormat(locale: string, kind: 'time' | 'date'): Intl.DateTimeFormat {
+  const key = `${locale}/${kind}`;
+  let f = dateFormats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(
+      locale,
+      kind === 'time' ? { hour: '2-digit', minute: '2-digit' } : { year: 'numeric', month: 'short', day: 'numeric' },
+    );
+    dateFormats.set(key, f);
+  }
+  return f;
+}
+
+/** A list row's date: the time for today's mail, else the day. */
+export function formatDate(ms: number, lang: Lang, now = new Date()): string {
   if (!ms) return '';
   const d = new Date(ms);
-  const now = new Date();
+  if (Number.isNaN(d.getTime())) return '';
   const locale = lang === 'zh' ? 'zh-CN' : 'en';
-  if (d.toDateString() === now.toDateString()) {
-    return d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
-  }
-  return d.toLocaleDateString(locale, { year: 'numeric', month: 'short', day: 'numeric' });
+  const today = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
+  return dateFormat(locale, today ? 'time' : 'date').format(d);
 }

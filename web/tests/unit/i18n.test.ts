@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { en, zh } from '../../src/i18n/strings';
+import { formatDate } from '../../src/i18n';
 import type { ErrorKind } from '../../src/protocol/messages';
 
 test('every string has an English and a Chinese text', () => {
@@ -22,4 +23,21 @@ test('every worker error kind has words for people', () => {
     'not-stored': true, storage: true, refused: true, 'insecure-link': true, stalled: true, 'closed-at-login': true, 'too-large': true,
   };
   for (const k of Object.keys(kinds)) assert.ok(`err_${k}` in en, `no text for error ${k}`);
+});
+
+test('list dates: the time for today, else the day, as toLocale*String gives them', () => {
+  const now = new Date(2026, 10, 26, 15, 30);
+  for (const lang of ['en', 'zh'] as const) {
+    const locale = lang === 'zh' ? 'zh-CN' : 'en';
+    const earlier = new Date(2025, 5, 2, 9, 5);
+    assert.equal(formatDate(earlier.getTime(), lang, now), earlier.toLocaleDateString(locale, { year: 'numeric', month: 'short', day: 'numeric' }));
+    const today = new Date(2026, 10, 26, 8, 7);
+    assert.equal(formatDate(today.getTime(), lang, now), today.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' }));
+    // Same day of another month or year is not today.
+    const lastYear = new Date(2025, 10, 26, 8, 7);
+    assert.equal(formatDate(lastYear.getTime(), lang, now), lastYear.toLocaleDateString(locale, { year: 'numeric', month: 'short', day: 'numeric' }));
+  }
+  assert.equal(formatDate(0, 'en', now), '');
+  assert.equal(formatDate(Number.NaN, 'en', now), '');
+  assert.equal(formatDate(8.64e15 + 1, 'en', now), '');
 });
