@@ -224,7 +224,6 @@ export class Pop3Connection {
     this.finish(info);
   }
 
-  /** Sends whatever the codec has queued. */
   /**
    * Commands issued in one task leave in one WebSocket message, so a
    * pipelined group (RFC 2449 §6.6) reaches the server together: one frame
@@ -242,6 +241,7 @@ export class Pop3Connection {
     });
   }
 
+  /** Sends whatever the codec has queued. */
   flush(): void {
     const out = this.session.takeOutput();
     if (out.length && this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(out);
