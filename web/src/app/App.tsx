@@ -138,7 +138,15 @@ export function App() {
       try {
         await worker.request({
           type: 'sign-in',
-          signIn: { ...ref, secret: v.secret, secretIsToken: v.secretIsToken, auth: v.auth, policy, fallbackCharset: charset },
+          signIn: {
+            ...ref,
+            secret: v.secret,
+            secretIsToken: v.secretIsToken,
+            auth: v.auth,
+            policy,
+            fallbackCharset: charset,
+            allowClearText: v.allowClearText,
+          },
         });
       } catch (e) {
         showError(e);
@@ -157,7 +165,7 @@ export function App() {
     void openOffline(saved).then((n) => {
       if (n === 0) setAccount(null);
       const secret = localStorage.getItem(K_SECRET);
-      if (secret) void signIn({ ...saved, secret, remember: true });
+      if (secret) void signIn({ ...saved, secret, remember: true, allowClearText: false });
     });
   }, []);
 

@@ -2,6 +2,7 @@
 // "remember" after reading what that means.
 import { useEffect, useState } from 'preact/hooks';
 import type { AuthChoice } from '../protocol/messages';
+import { linkSecurity, type TargetLink } from '../protocol/link';
 import { useI18n } from '../i18n';
 
 export interface SignInValues {
@@ -12,9 +13,11 @@ export interface SignInValues {
   secretIsToken: boolean;
   auth: AuthChoice;
   remember: boolean;
+  /** Send the password over a clear-text leg anyway; asked each time, never saved. */
+  allowClearText: boolean;
 }
 
-interface Target {
+interface Target extends TargetLink {
   name: string;
   label: string;
 }
@@ -36,6 +39,7 @@ export function SignIn(props: {
     secretIsToken: props.initial.secretIsToken ?? false,
     auth: props.initial.auth ?? 'auto',
     remember: props.initial.remember ?? false,
+    allowClearText: false,
   });
   const [targets, setTargets] = useState<Target[] | null>(null);
   const [targetsFailed, setTargetsFailed] = useState(false);
@@ -65,6 +69,11 @@ export function SignIn(props: {
     // The list depends on the proxy address only.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [v.proxy]);
+
+  // Warn before signing in when a leg of the way leaves the machine in clear
+  // text (the worker then refuses to send a password unless allowed).
+  const chosen = targets?.find((x) => x.name === v.target);
+  const clearLeg = chosen !== undefined && !linkSecurity(v.proxy, chosen).loopback;
 
   const submit = (e: Event) => {
     e.preventDefault();
@@ -124,6 +133,23 @@ export function SignIn(props: {
           ))}
         </select>
       </label>
+      {clearLeg && (
+        <>
+          <p id="clear-link-note" class="warning">
+            {t('clearLinkWarning')}
+          </p>
+          <label class="inline">
+            <input
+              type="checkbox"
+              name="allow-clear-text"
+              checked={v.allowClearText}
+              onChange={(e) => set('allowClearText', e.currentTarget.checked)}
+              aria-describedby="clear-link-note"
+            />
+            {t('allowClearText')}
+          </label>
+        </>
+      )}
       <label class="inline">
         <input type="checkbox" name="remember" checked={v.remember} onChange={(e) => set('remember', e.currentTarget.checked)} aria-describedby="remember-note" />
         {t('remember')}

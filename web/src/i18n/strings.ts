@@ -101,6 +101,9 @@ export const en = {
   'err_not-stored': 'This message is not stored on this device. Sign in to download it.',
   err_storage: 'The browser refused to store data (storage full or blocked).',
   err_refused: 'The command was refused.',
+  clearLinkWarning:
+    'The way to this mail server is not encrypted beyond this machine: your mail, and with most sign-in methods your password, can be read on the network. SCRAM-SHA-256 never sends the password.',
+  allowClearText: 'Send my password anyway',
   'err_insecure-link':
     'The password was not sent: the way to this mail server is not encrypted. Open this page over https (the proxy then uses wss), or ask whoever runs the proxy to use TLS to the mail server.',
 } as const;
@@ -202,5 +205,7 @@ export const zh: Record<StringKey, string> = {
   'err_not-stored': '此邮件未保存在本设备上。请登录后下载。',
   err_storage: '浏览器拒绝保存数据（存储已满或被阻止）。',
   err_refused: '命令被拒绝。',
+  clearLinkWarning: '到该邮件服务器的连接在本机之外没有加密：网络上的人可以读到你的邮件，使用多数登录方式时还能读到密码。SCRAM-SHA-256 从不发送密码。',
+  allowClearText: '仍然发送我的密码',
   'err_insecure-link': '密码没有发送：到该邮件服务器的连接未加密。请通过 https 打开本页（代理随之使用 wss），或请代理的管理员为邮件服务器启用 TLS。',
 };

@@ -32,6 +32,8 @@ export interface SignIn extends AccountRef {
   policy: DeletePolicy;
   /** Charset for 8-bit headers that declare none (see mail/charset.ts). */
   fallbackCharset: string;
+  /** The user insists on sending the password over a clear-text leg (protocol/link.ts). */
+  allowClearText?: boolean;
 }
 
 export interface Summary {

@@ -16,7 +16,7 @@ import { accountIdOf } from '../protocol/messages';
 import { createSession } from './codec';
 import { Pop3Connection } from './connection';
 import { loginError } from './errors';
-import { fetchTargetLink, linkSecurity } from './link';
+import { fetchTargetLink, linkSecurity } from '../protocol/link';
 import { NoticeCoalescer } from './coalesce';
 import { dueForDeletion } from './policy';
 import { parseMessage, summarize } from './parse';
@@ -179,6 +179,7 @@ export class Mailbox {
         secret: s.secret,
         secretIsToken: s.secretIsToken,
         clientNonce: randomNonce(),
+        allowInsecure: s.allowClearText === true,
       });
       if (!r.ok) throw new Failure(loginError(r));
     } catch (e) {

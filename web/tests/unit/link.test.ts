@@ -2,7 +2,7 @@
 // server. A secret goes only if every leg is encrypted or stays on the machine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isLoopbackHost, linkSecurity } from '../../src/worker/link';
+import { isLoopbackHost, linkSecurity } from '../../src/protocol/link';
 
 const mayAuth = (proxy: string, target?: { security?: string; local?: boolean }) => {
   const l = linkSecurity(proxy, target);
