@@ -59,6 +59,8 @@ export function App() {
   const [storage, setStorage] = useState<StorageInfo | null>(null);
   const [transcript, setTranscript] = useState<TranscriptLine[]>([]);
   const [consoleLines, setConsoleLines] = useState<TranscriptLine[]>([]);
+  // Until the worker says (on connecting), the proxy's default: TLS.
+  const [serverLegTls, setServerLegTls] = useState(true);
   const [consoleStatus, setConsoleStatus] = useState<ConsoleStatus>({ connected: false, state: 'CLOSED', step: 0 });
   const [panel, setPanel] = useState<'none' | 'settings' | 'protocol'>('none');
   // What the sign-in form shows when it (re)appears: the last values tried,
@@ -101,6 +103,9 @@ export function App() {
             break;
           case 'console-status':
             setConsoleStatus({ connected: n.connected, state: n.state, step: n.step });
+            break;
+          case 'link':
+            setServerLegTls(n.serverLegEncrypted);
             break;
         }
       }),
@@ -424,7 +429,7 @@ export function App() {
             )}
             {panel === 'protocol' && (
               <aside class="sidepane console-pane">
-                <ProtocolPanel lines={transcript} consoleLines={consoleLines} status={consoleStatus} worker={worker} account={account} />
+                <ProtocolPanel lines={transcript} consoleLines={consoleLines} status={consoleStatus} worker={worker} account={account} serverLegTls={serverLegTls} />
               </aside>
             )}
           </main>

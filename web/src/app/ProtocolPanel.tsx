@@ -32,6 +32,8 @@ export function ProtocolPanel(props: {
   status: ConsoleStatus;
   worker: MailWorker;
   account: AccountRef | null;
+  /** The proxy's leg to the mail server is encrypted (from /targets). */
+  serverLegTls: boolean;
 }) {
   const { lang, t: appT } = useI18n();
   const t = (k: ConsoleKey, p?: Record<string, string | number>) => consoleText(lang, k, p);
@@ -143,7 +145,7 @@ export function ProtocolPanel(props: {
           {t('exportText')}
         </button>
       </div>
-      {diagram && <Diagram lines={lines} tls={true} />}
+      {diagram && <Diagram lines={lines} tls={props.serverLegTls} />}
     </section>
   );
 }

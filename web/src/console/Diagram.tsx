@@ -1,6 +1,7 @@
 // A sequence diagram of the session drawn from the transcript: page, proxy
 // and mail server lifelines; each command crosses the WebSocket leg and then
-// the TLS leg (which the proxy terminates), each reply comes back the same
+// the proxy's leg to the server (TLS, which the proxy terminates, or plain
+// TCP where the target says so in /targets), each reply comes back the same
 // way. Plain SVG: the drawing is a few lines and arrows.
 import { useI18n } from '../i18n';
 import type { Interpreted } from './interpret';

@@ -47,9 +47,14 @@ export function linkSecurity(proxyUrl: string, target: TargetLink | undefined): 
     /* not a URL: not encrypted */
   }
   const pageLegSafe = pageLegEncrypted || isLoopbackHost(proxyUrl);
-  const serverLegEncrypted = (target?.security ?? 'tls') !== 'none';
-  const serverLegSafe = serverLegEncrypted || target?.local === true;
-  return { encrypted: pageLegSafe && serverLegEncrypted, loopback: pageLegSafe && serverLegSafe };
+  const serverEncrypted = serverLegEncrypted(target);
+  const serverLegSafe = serverEncrypted || target?.local === true;
+  return { encrypted: pageLegSafe && serverEncrypted, loopback: pageLegSafe && serverLegSafe };
+}
+
+/** The proxy's leg to the mail server is TLS or STARTTLS (undefined: the proxy's default, TLS). */
+export function serverLegEncrypted(target: TargetLink | undefined): boolean {
+  return (target?.security ?? 'tls') !== 'none';
 }
 
 /** How long /targets may take before the link is judged without it. */

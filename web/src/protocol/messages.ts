@@ -193,7 +193,9 @@ export type Notice =
   | { type: 'transcript'; entries: ConsoleLine[] }
   /** Lines of the console's own session (manual, step, lessons). */
   | { type: 'console'; entries: ConsoleLine[] }
-  | { type: 'console-status'; connected: boolean; state: string; step: number };
+  | { type: 'console-status'; connected: boolean; state: string; step: number }
+  /** How the proxy reaches the signed-in account's server (for the console's diagram). */
+  | { type: 'link'; serverLegEncrypted: boolean };
 
 export type FromWorker = Response | Notice;
 

@@ -6,6 +6,7 @@
 // the codec's, secrets masked.
 import type { ConsoleLine } from '../console/interpret';
 import type { Notice, SignIn } from '../protocol/messages';
+import { fetchTargetLink, linkSecurity } from '../protocol/link';
 import { createSession } from './codec';
 import { Pop3Connection } from './connection';
 import { WireLines } from './wire';
@@ -70,10 +71,11 @@ export class ConsoleSession {
     this.conn = conn;
     this.step = 0;
     const base = s.proxy.replace(/\/+$/, '').replace(/^http/, 'ws');
-    const host = new URL(s.proxy).hostname;
-    const loopback = host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+    // The same judgement of the password's way as the mailbox's session: a
+    // PASS typed here over a clear-text leg is refused before it is sent.
+    const link = linkSecurity(s.proxy, await fetchTargetLink(s.proxy, s.target));
     try {
-      await conn.open(`${base}/pop3/${encodeURIComponent(s.target)}`, true, loopback);
+      await conn.open(`${base}/pop3/${encodeURIComponent(s.target)}`, link.encrypted, link.loopback);
     } finally {
       this.step = 1;
       this.status();

@@ -16,7 +16,7 @@ import { accountIdOf } from '../protocol/messages';
 import { createSession } from './codec';
 import { Pop3Connection } from './connection';
 import { loginError } from './errors';
-import { fetchTargetLink, linkSecurity } from '../protocol/link';
+import { fetchTargetLink, linkSecurity, serverLegEncrypted } from '../protocol/link';
 import { NoticeCoalescer } from './coalesce';
 import { dueForDeletion } from './policy';
 import { parseMessage, summarize } from './parse';
@@ -167,7 +167,9 @@ export class Mailbox {
     try {
       // TLS to the mail server is done by the proxy; the codec refuses to
       // send a secret over a clear-text leg that leaves the machine.
-      const link = linkSecurity(s.proxy, await fetchTargetLink(s.proxy, s.target));
+      const target = await fetchTargetLink(s.proxy, s.target);
+      const link = linkSecurity(s.proxy, target);
+      this.post({ type: 'link', serverLegEncrypted: serverLegEncrypted(target) });
       await conn.open(url, link.encrypted, link.loopback);
       this.phase('authenticating');
       // CAPA first (RFC 2449 §5) so "auto" can pick the strongest mechanism
