@@ -568,6 +568,8 @@ export class Mailbox {
     this.stopKeepalive();
     if (conn && !conn.closed) {
       try {
+        // The expunge of marked messages comes before QUIT's reply (RFC 1939 §6).
+        if (this.userMarked.size || this.policyMarked.size) this.phase('committing');
         await conn.quit();
         if (this.accountId && this.userMarked.size) await this.store.removeMessages(this.accountId, [...this.userMarked]);
       } catch {
