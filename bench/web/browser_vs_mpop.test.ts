@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchBrowser, newContext, startDovecot, startProcess, startProxy } from '../../web/tests/browser/support';
 import { chromiumCpu, cpuSecondsOf, treeCpuSeconds, waitedChildrenCpuSeconds } from './cpu';
-import { storedMessages } from './stored';
+import { statusShows, storedMessages } from './stored';
 
 const COUNT = Number(process.env.BENCH_COUNT ?? 2000);
 const SIZE = Number(process.env.BENCH_SIZE ?? 20000);
@@ -84,7 +84,7 @@ test(`download ${COUNT} x ${SIZE} bytes: browser vs mpop`, async () => {
     const dove0 = treeCpuSeconds(dovecotPid);
     let t0 = Date.now();
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('status').filter({ hasText: /· Connected$/ }).waitFor({ timeout: 600_000 });
+    await statusShows(page, /· Connected$/);
     const listMs = Date.now() - t0;
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByRole('radio', { name: 'Delete from the server after download' }).check();

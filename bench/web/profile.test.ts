@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import type { CDPSession, Page } from 'playwright-core';
 import { launchBrowser, newContext, startDovecot, startProxy } from '../../web/tests/browser/support';
 import { chromiumCpu, cpuSecondsOf, treeCpuSeconds } from './cpu';
-import { storedMessages } from './stored';
+import { statusShows, storedMessages } from './stored';
 
 const COUNT = Number(process.env.BENCH_COUNT ?? 2000);
 const SIZE = Number(process.env.BENCH_SIZE ?? 20000);
@@ -157,7 +157,7 @@ test(`profile ${COUNT} x ${SIZE} bytes in the browser`, async () => {
 
     await phase('list', async () => {
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('status').filter({ hasText: /· Connected$/ }).waitFor({ timeout: 600_000 });
+      await statusShows(page, /· Connected$/);
     });
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByRole('radio', { name: 'Delete from the server after download' }).check();
