@@ -120,15 +120,20 @@ void Session::on_client_write(const error_code& ec) {
   if (ec) {
     client_write_failed_ = true;
     to_client_.pending.clear();
+    down_unframed_.clear();
     fail(ec, "write to page");
     client_->close();  // the pending read ends too, which ends the codec
     maybe_finish();
     return;
   }
+  frame_down();
   do_client_write();
   // Nothing more to write: the transfer is over (during one, the next bytes
   // are usually collected while a write is in flight, so this is rare).
-  if (to_client_.idle()) to_client_.release();
+  if (to_client_.idle()) {
+    to_client_.release();
+    std::string().swap(down_unframed_);
+  }
   do_upstream_read();
   maybe_end_client();
 }
@@ -263,7 +268,7 @@ void Session::do_upstream_read() {
   // Backpressure towards the server: a slow page stops us reading. Only the
   // bytes not yet handed to a write count, so that reading goes on while a
   // write is in flight; memory stays below twice buffer_bytes per direction.
-  if (!codec_done_ && to_client_.pending.size() >= ctx_.config.limits.buffer_bytes) return;
+  if (!codec_done_ && to_client_.pending.size() + down_unframed_.size() >= ctx_.config.limits.buffer_bytes) return;
   upstream_reading_ = true;
   upstream_->async_read(ctx_.config.limits.read_chunk_bytes,
                         [self = shared_from_this()](const error_code& ec, const char* data, std::size_t n) {
@@ -294,7 +299,12 @@ void Session::on_upstream_read(const error_code& ec, const char* data, std::size
     touch();
     bytes_down_ += n;
     ctx_.metrics.bytes_to_client.fetch_add(n, std::memory_order_relaxed);
-    codec_->send_binary(data, n);
+    if (to_client_.busy) {
+      down_unframed_.append(data, n);
+      peak_to_client_ = std::max(peak_to_client_, to_client_.size() + down_unframed_.size());
+    } else {
+      codec_->send_binary(data, n);
+    }
   } else if (upstream_fin_sent_) {
     // The page is gone and the server already has everything it sent (a
     // QUIT included) and our FIN, yet it still sends: a reply nobody will
@@ -310,6 +320,12 @@ void Session::on_upstream_read(const error_code& ec, const char* data, std::size
     return;
   }
   do_upstream_read();
+}
+
+void Session::frame_down() {
+  if (down_unframed_.empty()) return;
+  if (codec_ && codec_->is_open() && !client_write_failed_) codec_->send_binary(down_unframed_.data(), down_unframed_.size());
+  down_unframed_.clear();
 }
 
 void Session::do_upstream_write() {
@@ -365,12 +381,14 @@ void Session::close_with(CloseReason r, std::string detail) {
     to_upstream_.pending.clear();
   }
   const CloseCode cc = close_code(r);
+  frame_down();  // what the server sent before the end goes out before the close frame
   if (codec_ && codec_->is_open()) codec_->close(cc.code, cc.reason);  // queued after the data already sent
   else if (!codec_done_) finish();
   maybe_finish();
 }
 
 void Session::maybe_end_client() {
+  if (codec_done_) down_unframed_.clear();  // the page's WebSocket is closed: nothing more can go
   if (client_fin_sent_ || client_write_failed_ || !codec_done_ || !to_client_.idle() || finished_) return;
   client_->shutdown_send();
   client_fin_sent_ = true;

@@ -48,12 +48,14 @@ class Session final : public std::enable_shared_from_this<Session>, private WsCo
   void shut_down();
 
   // Observability for tests (call on the session's executor).
-  std::size_t queued_to_client() const { return to_client_.size(); }
+  std::size_t queued_to_client() const { return to_client_.size() + down_unframed_.size(); }
   std::size_t queued_to_upstream() const { return to_upstream_.size(); }
   std::size_t peak_queued_to_client() const { return peak_to_client_; }
   std::size_t peak_queued_to_upstream() const { return peak_to_upstream_; }
   // Bytes reserved by the four queue strings, used or not.
-  std::size_t queue_capacity() const { return to_client_.capacity() + to_upstream_.capacity(); }
+  std::size_t queue_capacity() const {
+    return to_client_.capacity() + to_upstream_.capacity() + down_unframed_.capacity();
+  }
   std::optional<CloseReason> close_reason() const { return reason_; }
 
  private:
@@ -91,6 +93,7 @@ class Session final : public std::enable_shared_from_this<Session>, private WsCo
   void on_upstream(UpstreamResult r);
   void do_upstream_read();
   void on_upstream_read(const boost::system::error_code& ec, const char* data, std::size_t n);
+  void frame_down();
   void do_upstream_write();
   void on_upstream_write(const boost::system::error_code& ec);
 
@@ -123,6 +126,13 @@ class Session final : public std::enable_shared_from_this<Session>, private WsCo
   std::uint16_t page_close_code_ = 0;
 
   OutQueue to_client_, to_upstream_;
+  // Server bytes read while a write to the page is in flight. They go out as
+  // one WebSocket message when that write completes (frame_down): for the
+  // browser every message is an IPC hop and an event, so fewer, larger ones
+  // cost it less per byte, and with TLS upstream each read is at most one
+  // 16 KB record. Message boundaries mean nothing to the POP3 byte stream
+  // (the page feeds the codec whatever arrives).
+  std::string down_unframed_;
   std::size_t peak_to_client_ = 0, peak_to_upstream_ = 0;
   std::uint64_t bytes_up_ = 0, bytes_down_ = 0;
 
