@@ -78,6 +78,8 @@ export interface SessionSettings {
   transcriptCapacity?: number;
   pipelining?: 'auto' | 'on' | 'off';
   recapa?: boolean;
+  /** Let a typed PASS or APOP go over an unencrypted non-loopback link (Settings::allow_insecure_auth). */
+  allowInsecureAuth?: boolean;
 }
 
 export type AuthMethodName =

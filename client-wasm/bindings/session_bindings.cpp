@@ -62,6 +62,7 @@ pop3ws::Settings settings_from(const val& o) {
   s.max_queued_commands = field_or<std::size_t>(o, "maxQueuedCommands", s.max_queued_commands);
   s.transcript_capacity = field_or<std::size_t>(o, "transcriptCapacity", s.transcript_capacity);
   s.recapa = field_or<bool>(o, "recapa", s.recapa);
+  s.allow_insecure_auth = field_or<bool>(o, "allowInsecureAuth", s.allow_insecure_auth);
   const std::string mode = field_or<std::string>(o, "pipelining", "auto");
   s.pipelining = mode == "on"    ? pop3ws::PipeliningMode::On
                  : mode == "off" ? pop3ws::PipeliningMode::Off

@@ -199,3 +199,22 @@ test('a malformed reply is a protocol error and the session stays failed', () =>
   assert.ok(s.noop(), 'commands after a failure are refused as values');
   s.close();
 });
+
+test('a typed PASS over a clear-text remote link: refused unless allowInsecureAuth (RFC 8314 §5)', () => {
+  for (const allow of [false, true]) {
+    const s = codec.createSession({ allowInsecureAuth: allow });
+    s.setLink(false, false);
+    feedAll(s, '+OK ready\r\n');
+    assert.equal(s.submitLine('USER alice').error, undefined);
+    feedAll(s, '+OK\r\n');
+    const r = s.submitLine('PASS pw');
+    if (allow) {
+      assert.equal(r.error, undefined);
+      assert.equal(out(s), 'USER alice\r\nPASS pw\r\n');
+    } else {
+      assert.equal(r.error.code, 'insecure-auth');
+      assert.equal(out(s), 'USER alice\r\n', 'a refused PASS sends nothing');
+    }
+    s.close();
+  }
+});

@@ -17,7 +17,8 @@ export function codecAvailable(): boolean {
   return Object.keys(factories).length > 0;
 }
 
-export async function createSession(transcript: boolean, pipelining: 'auto' | 'off' = 'auto'): Promise<Pop3Session> {
+/** `allowInsecureAuth`: the user insisted on sending the password over a clear-text leg (protocol/link.ts). */
+export async function createSession(transcript: boolean, pipelining: 'auto' | 'off' = 'auto', allowInsecureAuth = false): Promise<Pop3Session> {
   if (!loaded) {
     const load = Object.values(factories)[0];
     const wasmUrl = Object.values(wasmUrls)[0];
@@ -25,5 +26,5 @@ export async function createSession(transcript: boolean, pipelining: 'auto' | 'o
     loaded = load().then((factory) => loadCodec(factory, { locateFile: () => wasmUrl }));
   }
   const codec = await loaded;
-  return codec.createSession({ transcriptCapacity: transcript ? 2000 : 0, pipelining });
+  return codec.createSession({ transcriptCapacity: transcript ? 2000 : 0, pipelining, allowInsecureAuth });
 }

@@ -53,7 +53,9 @@ export class ConsoleSession {
 
   async open(s: SignIn): Promise<void> {
     this.close();
-    const session = await createSession(true);
+    // A PASS typed here over a clear-text leg goes only if the user insisted
+    // at sign-in; the codec refuses it otherwise, before anything is sent.
+    const session = await createSession(true, 'auto', s.allowClearText === true);
     const conn = new Pop3Connection(session);
     const number = ++this.number;
     const wire = new WireLines();
@@ -115,7 +117,7 @@ export class ConsoleSession {
           await conn.capa();
           break;
         case 'login':
-          await conn.login({ method: s.auth, user: s.user, secret: s.secret, secretIsToken: s.secretIsToken, clientNonce: randomNonce() });
+          await conn.login({ method: s.auth, user: s.user, secret: s.secret, secretIsToken: s.secretIsToken, clientNonce: randomNonce(), allowInsecure: s.allowClearText === true });
           break;
         case 'stat': {
           const r = await conn.stat();
@@ -163,7 +165,7 @@ export class ConsoleSession {
     const order = s.secretIsToken ? ['oauthbearer', 'xoauth2'] : ['scram-sha-256', 'cram-md5', 'plain', 'login'];
     const method = (own ?? order.find((m) => offered.includes(m)) ?? 'plain') as SignIn['auth'];
     try {
-      const r = await conn.login({ method, user: s.user, secret: s.secret, secretIsToken: s.secretIsToken, clientNonce: randomNonce() });
+      const r = await conn.login({ method, user: s.user, secret: s.secret, secretIsToken: s.secretIsToken, clientNonce: randomNonce(), allowInsecure: s.allowClearText === true });
       if (!r.ok) throw { kind: 'wrong-password', detail: r.text };
     } finally {
       this.status();

@@ -91,5 +91,16 @@ test('over plain http from another host, a user who insists signs in with PLAIN'
   await p.getByRole('button', { name: 'Sign in' }).click();
   await p.getByRole('status').filter({ hasText: SIGNED_IN }).waitFor({ timeout: 30_000 });
   assert.ok(sent.some((f) => f.startsWith('AUTH PLAIN')), `PLAIN was not used: ${verbs(sent).join(' ')}`);
+  // The console's own session follows the same choice: a typed PASS goes.
+  await p.getByRole('button', { name: 'Protocol' }).click();
+  await p.getByRole('tab', { name: 'Type commands' }).click();
+  await p.getByRole('button', { name: 'Connect' }).click();
+  const state = (s: string) => p.getByTestId('console-state').filter({ hasText: new RegExp(`^${s}$`) }).waitFor({ timeout: 20_000 });
+  await state('AUTHORIZATION');
+  for (const line of ['USER alice', 'PASS alice-pass']) {
+    await p.locator('#console-prompt').fill(line);
+    await p.locator('#console-prompt').press('Enter');
+  }
+  await state('TRANSACTION');
   await p.context().close();
 });
