@@ -149,11 +149,9 @@ bool valid_host_name(std::string_view host) noexcept {
 }
 
 bool names_this_host(std::string_view host) {
-  std::string lower(host);
-  for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  if (lower == "localhost") return true;
+  if (iequals(host, "localhost")) return true;
   boost::system::error_code ec;
-  const auto a = boost::asio::ip::make_address(lower, ec);
+  const auto a = boost::asio::ip::make_address(std::string(host), ec);
   return !ec && denied_range(a) == std::optional<std::string_view>("loopback");
 }
 

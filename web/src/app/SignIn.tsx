@@ -2,7 +2,7 @@
 // "remember" after reading what that means.
 import { useEffect, useState } from 'preact/hooks';
 import type { AuthChoice } from '../protocol/messages';
-import { linkSecurity, type TargetLink } from '../protocol/link';
+import { fetchTargets, linkSecurity, type TargetInfo } from '../protocol/link';
 import { useI18n } from '../i18n';
 
 export interface SignInValues {
@@ -15,11 +15,6 @@ export interface SignInValues {
   remember: boolean;
   /** Send the password over a clear-text leg anyway; asked each time, never saved. */
   allowClearText: boolean;
-}
-
-interface Target extends TargetLink {
-  name: string;
-  label: string;
 }
 
 const AUTH_CHOICES: AuthChoice[] = ['auto', 'scram-sha-256', 'cram-md5', 'apop', 'plain', 'login', 'user', 'xoauth2', 'oauthbearer'];
@@ -41,7 +36,7 @@ export function SignIn(props: {
     remember: props.initial.remember ?? false,
     allowClearText: false,
   });
-  const [targets, setTargets] = useState<Target[] | null>(null);
+  const [targets, setTargets] = useState<TargetInfo[] | null>(null);
   const [targetsFailed, setTargetsFailed] = useState(false);
   const set = <K extends keyof SignInValues>(k: K, val: SignInValues[K]) => setV((o) => ({ ...o, [k]: val }));
 
@@ -49,14 +44,9 @@ export function SignIn(props: {
     let cancelled = false;
     setTargets(null);
     setTargetsFailed(false);
-    const url = `${v.proxy.replace(/\/+$/, '')}/targets`;
-    fetch(url, { credentials: 'omit' })
-      .then((r) => (r.ok ? (r.json() as Promise<unknown>) : Promise.reject(new Error(String(r.status)))))
-      .then((body) => {
+    fetchTargets(v.proxy)
+      .then((valid) => {
         if (cancelled) return;
-        // pop3ws-proxy answers {"targets": [{name, label}], "allowlist": bool}.
-        const list = Array.isArray(body) ? body : (body as { targets?: unknown })?.targets;
-        const valid = Array.isArray(list) ? (list as Target[]).filter((x) => typeof x?.name === 'string') : [];
         setTargets(valid);
         if (valid.length && !valid.some((x) => x.name === v.target)) set('target', valid[0]?.name ?? '');
       })

@@ -60,22 +60,41 @@ export function serverLegEncrypted(target: TargetLink | undefined): boolean {
 /** How long /targets may take before the link is judged without it. */
 const TARGETS_TIMEOUT_MS = 5000;
 
-/** Reads one target's link security from the proxy; undefined if it cannot be read. */
-export async function fetchTargetLink(proxyUrl: string, name: string): Promise<TargetLink | undefined> {
-  try {
-    const r = await fetch(`${proxyUrl.replace(/\/+$/, '')}/targets`, {
-      credentials: 'omit',
-      signal: AbortSignal.timeout(TARGETS_TIMEOUT_MS),
-    });
-    if (!r.ok) return undefined;
-    const body = (await r.json()) as { targets?: unknown };
-    const list = Array.isArray(body?.targets) ? (body.targets as Array<Record<string, unknown>>) : [];
-    const t = list.find((x) => x?.name === name);
-    if (!t) return undefined;
-    return {
+/** One entry of pop3ws-proxy's /targets. */
+export interface TargetInfo extends TargetLink {
+  name: string;
+  label: string;
+}
+
+/**
+ * The targets in a /targets answer ({"targets": [...], "allowlist": bool};
+ * a bare array is taken too), each field checked: the page trusts the proxy,
+ * not the shape of what came back.
+ */
+export function targetsFrom(body: unknown): TargetInfo[] {
+  const list = Array.isArray(body) ? body : (body as { targets?: unknown } | null)?.targets;
+  if (!Array.isArray(list)) return [];
+  return (list as Array<Record<string, unknown> | null>)
+    .filter((t): t is Record<string, unknown> => typeof t?.name === 'string')
+    .map((t) => ({
+      name: t.name as string,
+      label: typeof t.label === 'string' ? t.label : '',
       security: typeof t.security === 'string' ? t.security : undefined,
       local: typeof t.local === 'boolean' ? t.local : undefined,
-    };
+    }));
+}
+
+/** The proxy's targets; rejects when it cannot be reached or answers an error. */
+export async function fetchTargets(proxyUrl: string, signal?: AbortSignal): Promise<TargetInfo[]> {
+  const r = await fetch(`${proxyUrl.replace(/\/+$/, '')}/targets`, { credentials: 'omit', signal });
+  if (!r.ok) throw new Error(`/targets: HTTP ${r.status}`);
+  return targetsFrom(await r.json());
+}
+
+/** One target's link security from the proxy; undefined if it cannot be read. */
+export async function fetchTargetLink(proxyUrl: string, name: string): Promise<TargetLink | undefined> {
+  try {
+    return (await fetchTargets(proxyUrl, AbortSignal.timeout(TARGETS_TIMEOUT_MS))).find((t) => t.name === name);
   } catch {
     return undefined;
   }

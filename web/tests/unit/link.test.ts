@@ -2,7 +2,7 @@
 // server. A secret goes only if every leg is encrypted or stays on the machine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isLoopbackHost, linkSecurity } from '../../src/protocol/link';
+import { isLoopbackHost, linkSecurity, targetsFrom } from '../../src/protocol/link';
 
 const mayAuth = (proxy: string, target?: { security?: string; local?: boolean }) => {
   const l = linkSecurity(proxy, target);
@@ -43,4 +43,18 @@ test('loopback hosts', () => {
   assert.equal(isLoopbackHost('http://127.0.0.1.example.com'), false);
   assert.equal(isLoopbackHost('http://10.0.0.1'), false);
   assert.equal(isLoopbackHost('junk'), false);
+});
+
+test('/targets answers are read field by field', () => {
+  assert.deepEqual(
+    targetsFrom({ targets: [{ name: 'demo', label: 'Demo', security: 'none', local: true }], allowlist: false }),
+    [{ name: 'demo', label: 'Demo', security: 'none', local: true }],
+  );
+  // An older proxy: no security fields; a bare array; junk entries dropped.
+  assert.deepEqual(targetsFrom([{ name: 'a' }, null, { label: 'no name' }, { name: 7 }, { name: 'b', security: 1, local: 'yes' }]), [
+    { name: 'a', label: '', security: undefined, local: undefined },
+    { name: 'b', label: '', security: undefined, local: undefined },
+  ]);
+  assert.deepEqual(targetsFrom(null), []);
+  assert.deepEqual(targetsFrom({ targets: 'x' }), []);
 });
